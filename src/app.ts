@@ -1,0 +1,60 @@
+// buildApp(config) assembles the service: external plugins, then the app's
+// own cross-cutting plugins, then the routes. It starts nothing; server.ts
+// listens, and the tests drive it with inject().
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import Fastify, { type FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import type { Config } from './config/env.ts';
+import type { Database } from './db/database.ts';
+import { openDatabase } from './db/open.ts';
+import docs from './docs/plugin.ts';
+import { ErrorBody } from './errors/api-error.ts';
+import errorHandler from './errors/error-handler.ts';
+import { healthRoutes } from './health/routes.ts';
+import requestContext, { requestContextOptions } from './http/request-context.ts';
+import { createValidatorCompiler } from './http/validation.ts';
+import { itemsRoutes } from './items/routes.ts';
+import { Item } from './items/schemas.ts';
+import { createItemsService } from './items/service.ts';
+import { createLogger } from './logging/logger.ts';
+
+export interface AppDependencies {
+  /** An open database to use (and leave open on close); by default one is opened from the config. */
+  database?: Database;
+  logger?: Logger;
+}
+
+export async function buildApp(config: Config, deps: AppDependencies = {}): Promise<FastifyInstance> {
+  const logger = deps.logger ?? createLogger(config);
+  const app = Fastify({
+    loggerInstance: logger,
+    bodyLimit: config.bodyLimitBytes,
+    trustProxy: true, // behind Cloud Run's front end: the client is in X-Forwarded-For
+    return503OnClosing: true,
+    ...requestContextOptions(config),
+  }).withTypeProvider<TypeBoxTypeProvider>();
+  app.setValidatorCompiler(createValidatorCompiler());
+  // The API speaks JSON only; a text/plain body is a 415, not a string to validate.
+  app.removeContentTypeParser('text/plain');
+
+  const database = deps.database ?? (await openDatabase(config, logger));
+  if (!deps.database) app.addHook('onClose', () => database.close());
+  let draining = false;
+  app.addHook('preClose', async () => {
+    draining = true;
+  });
+
+  app.addSchema(ErrorBody);
+  app.addSchema(Item);
+  await app.register(errorHandler);
+  await app.register(requestContext);
+  if (config.corsOrigins.length > 0) {
+    const { default: cors } = await import('@fastify/cors');
+    await app.register(cors, { origin: config.corsOrigins.includes('*') ? true : config.corsOrigins });
+  }
+  await app.register(docs, { config });
+
+  await app.register(healthRoutes, { config, database, draining: () => draining });
+  await app.register(itemsRoutes, { prefix: '/api/v1/items', service: createItemsService(database.db) });
+  return app;
+}

@@ -1,0 +1,102 @@
+// Operational endpoints. /live says the process runs and never touches the
+// database (a liveness failure restarts the instance, and a database outage
+// is no reason to). /ready says whether to send traffic: the database
+// answers and the service is not shutting down.
+import { Type } from '@sinclair/typebox';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { Config } from '../config/env.ts';
+import type { Database } from '../db/database.ts';
+import { ErrorBody } from '../errors/api-error.ts';
+import { sendError } from '../errors/error-handler.ts';
+import { PROBE_PATHS } from './paths.ts';
+
+export interface HealthOptions {
+  config: Config;
+  database: Database;
+  /** True once shutdown has begun: readiness fails so no new traffic arrives. */
+  draining: () => boolean;
+}
+
+const tags = ['operations'];
+
+export const healthRoutes: FastifyPluginAsyncTypebox<HealthOptions> = async (app, { config, database, draining }) => {
+  const welcome = {
+    message: `Welcome to ${config.appName}`,
+    version: config.appVersion,
+    docs: '/docs',
+    redoc: '/redoc',
+  };
+
+  app.get(
+    '/',
+    {
+      schema: {
+        tags,
+        summary: 'Welcome',
+        response: {
+          200: Type.Object({ message: Type.String(), version: Type.String(), docs: Type.String(), redoc: Type.String() }),
+        },
+      },
+    },
+    async () => welcome,
+  );
+
+  app.get(
+    '/health',
+    {
+      schema: {
+        tags,
+        summary: 'Service information',
+        response: {
+          200: Type.Object({
+            status: Type.Literal('healthy'),
+            app_name: Type.String(),
+            version: Type.String(),
+            environment: Type.String(),
+            timestamp: Type.String({ format: 'date-time' }),
+          }),
+        },
+      },
+    },
+    async () => ({
+      status: 'healthy' as const,
+      app_name: config.appName,
+      version: config.appVersion,
+      environment: config.environment,
+      timestamp: new Date().toISOString(),
+    }),
+  );
+
+  app.get(
+    PROBE_PATHS.live,
+    {
+      schema: {
+        tags,
+        summary: 'Liveness: the process answers (no database)',
+        response: { 200: Type.Object({ status: Type.Literal('alive') }) },
+      },
+    },
+    async () => ({ status: 'alive' as const }),
+  );
+
+  app.get(
+    PROBE_PATHS.ready,
+    {
+      schema: {
+        tags,
+        summary: 'Readiness: the database answers and the service is not shutting down',
+        response: { 200: Type.Object({ status: Type.Literal('ready') }), 503: Type.Ref(ErrorBody) },
+      },
+    },
+    async (request, reply) => {
+      if (draining()) return sendError(reply, 503, 'Shutting down', { reason: 'draining' });
+      try {
+        await database.ping(config.readyTimeoutMs);
+        return { status: 'ready' as const };
+      } catch (err) {
+        request.log.warn({ err }, 'readiness check failed');
+        return sendError(reply, 503, 'Database unavailable', { database: 'did not answer' });
+      }
+    },
+  );
+};

@@ -1,0 +1,81 @@
+// Per-request context: the request id (the caller's, or a new one) echoed in
+// the response, the trace fields on every log line of the request, and the
+// request log line in Cloud Logging's httpRequest shape.
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
+import { type FastifyInstance, type FastifyReply, type FastifyRequest, type FastifyServerOptions, LogController } from 'fastify';
+import fp from 'fastify-plugin';
+import type { Config } from '../config/env.ts';
+import { parseTraceContext, traceLogFields } from '../logging/trace.ts';
+
+export const REQUEST_ID_HEADER = 'x-request-id';
+// Accept the caller's id only when it is short and plain: it is echoed and logged.
+const SAFE_ID = /^[\w.:/+=@-]{1,128}$/;
+
+/**
+ * Fastify's own request lines ("incoming request", "request completed") are
+ * replaced by one line per request in Cloud Logging's httpRequest shape.
+ * Cloud Run already logs every request, so ours is a setting (ACCESS_LOG);
+ * slow requests and server errors are always worth a line.
+ */
+class RequestLogController extends LogController {
+  readonly #config: Config;
+
+  constructor(config: Config) {
+    super({ requestIdLogLabel: 'requestId' });
+    this.#config = config;
+  }
+
+  override incomingRequest(): void {}
+
+  override requestCompleted(error: Error | null | undefined, request: FastifyRequest, reply: FastifyReply): void {
+    const ms = reply.elapsedTime;
+    const status = reply.statusCode;
+    const slow = ms >= this.#config.slowRequestMs;
+    if (!this.#config.accessLog && !slow && status < 500 && !error) return;
+    const level = status >= 500 || error ? 'error' : slow ? 'warn' : 'info';
+    request.log[level](
+      {
+        ...(error ? { err: error } : {}),
+        httpRequest: {
+          requestMethod: request.method,
+          requestUrl: request.url,
+          status,
+          latency: `${(ms / 1000).toFixed(3)}s`,
+          userAgent: request.headers['user-agent'],
+          remoteIp: request.ip,
+          protocol: `HTTP/${request.raw.httpVersion}`,
+          responseSize: reply.getHeader('content-length'),
+        },
+      },
+      `${request.method} ${request.url} ${status} ${ms.toFixed(1)} ms`,
+    );
+  }
+}
+
+/** Server options that give each request its id, its logger and its log line. */
+export function requestContextOptions(config: Config): Partial<FastifyServerOptions> {
+  return {
+    logController: new RequestLogController(config),
+    genReqId: (req: IncomingMessage) => {
+      const given = req.headers[REQUEST_ID_HEADER];
+      return typeof given === 'string' && SAFE_ID.test(given) ? given : randomUUID();
+    },
+    childLoggerFactory: (logger, bindings, options, rawReq) => {
+      const project = config.googleCloudProject;
+      const trace = project ? parseTraceContext((rawReq as IncomingMessage).headers) : undefined;
+      return logger.child(trace && project ? { ...bindings, ...traceLogFields(project, trace) } : bindings, options);
+    },
+  };
+}
+
+/** Echoes the request id, so a client can quote it when reporting a problem. */
+export default fp(
+  async (app: FastifyInstance) => {
+    app.addHook('onRequest', (request, reply, done) => {
+      reply.header(REQUEST_ID_HEADER, request.id);
+      done();
+    });
+  },
+  { name: 'request-context' },
+);

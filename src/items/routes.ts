@@ -1,0 +1,97 @@
+// HTTP for items: the schemas validate and document, the service does the work.
+import { Type } from '@sinclair/typebox';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { ErrorBody } from '../errors/api-error.ts';
+import { Count, CountQuery, Item, ItemCreate, ItemId, ItemUpdate, ListQuery } from './schemas.ts';
+import type { ItemsService } from './service.ts';
+
+const error = (description: string) => ({ ...Type.Ref(ErrorBody), description });
+const invalid = error('Validation failed: `details` names each failing field');
+const notFound = error('No item with that id');
+const unavailable = error('The database is unreachable; retry later');
+const tags = ['items'];
+
+export const itemsRoutes: FastifyPluginAsyncTypebox<{ service: ItemsService }> = async (app, { service }) => {
+  app.post(
+    '/',
+    {
+      schema: {
+        tags,
+        summary: 'Create an item',
+        body: ItemCreate,
+        response: { 201: Type.Ref(Item), 422: invalid, 503: unavailable },
+      },
+    },
+    async (request, reply) => reply.code(201).send(await service.create(request.body)),
+  );
+
+  app.get(
+    '/',
+    {
+      schema: {
+        tags,
+        summary: 'List items, newest first',
+        querystring: ListQuery,
+        response: { 200: Type.Array(Type.Ref(Item)), 422: invalid, 503: unavailable },
+      },
+    },
+    (request) => service.list(request.query),
+  );
+
+  // Registered before /:id so that "stats" is never read as an id.
+  app.get(
+    '/stats/count',
+    {
+      schema: {
+        tags,
+        summary: 'Count items',
+        querystring: CountQuery,
+        response: { 200: Count, 422: invalid, 503: unavailable },
+      },
+    },
+    async (request) => ({ count: await service.count(request.query.available_only) }),
+  );
+
+  app.get(
+    '/:id',
+    {
+      schema: {
+        tags,
+        summary: 'Get an item',
+        params: ItemId,
+        response: { 200: Type.Ref(Item), 404: notFound, 503: unavailable },
+      },
+    },
+    (request) => service.get(request.params.id),
+  );
+
+  app.patch(
+    '/:id',
+    {
+      schema: {
+        tags,
+        summary: 'Update an item',
+        params: ItemId,
+        body: ItemUpdate,
+        response: { 200: Type.Ref(Item), 404: notFound, 422: invalid, 503: unavailable },
+      },
+    },
+    (request) => service.update(request.params.id, request.body),
+  );
+
+  app.delete(
+    '/:id',
+    {
+      schema: {
+        tags,
+        summary: 'Delete an item',
+        params: ItemId,
+        response: { 204: Type.Null({ description: 'Deleted' }), 404: notFound, 503: unavailable },
+      },
+    },
+    async (request, reply) => {
+      await service.remove(request.params.id);
+      return reply.code(204).send(null);
+    },
+  );
+};

@@ -1,0 +1,100 @@
+// What can be done with items, independent of HTTP. The frequent reads are
+// prepared once per database (node-postgres then sends named statements that
+// PostgreSQL parses and plans once per connection).
+import { randomUUID } from 'node:crypto';
+import { and, count, desc, eq, getTableColumns, sql } from 'drizzle-orm';
+import { ApiError } from '../errors/api-error.ts';
+import { mapDatabaseError } from '../errors/database-errors.ts';
+import type { AppDatabase } from '../db/database.ts';
+import type { Item, ItemCreate, ItemUpdate } from './schemas.ts';
+import { items } from './table.ts';
+
+const UUID = /^[\da-f]{8}-[\da-f]{4}-[\da-f]{4}-[\da-f]{4}-[\da-f]{12}$/i;
+
+export const itemNotFound = (id: string) => new ApiError(404, `Item with id '${id}' not found`, { item_id: id });
+
+const { seq: _seq, ...columns } = getTableColumns(items);
+const newestFirst = [desc(items.created_at), desc(items.seq)];
+const p = (name: string) => sql.placeholder(name);
+
+/** White space only is no description at all. */
+const description = (d: string | null | undefined) => (d === '' ? null : d);
+
+function prepare(db: AppDatabase) {
+  const available = eq(items.is_available, true);
+  const list = (where?: ReturnType<typeof eq>) =>
+    db.select(columns).from(items).where(where).orderBy(...newestFirst).limit(p('limit')).offset(p('skip'));
+  return {
+    byId: db.select(columns).from(items).where(eq(items.id, p('id'))).prepare('items_by_id'),
+    list: list().prepare('items_list'),
+    listAvailable: list(available).prepare('items_list_available'),
+    count: db.select({ n: count() }).from(items).prepare('items_count'),
+    countAvailable: db.select({ n: count() }).from(items).where(and(available)).prepare('items_count_available'),
+    remove: db.delete(items).where(eq(items.id, p('id'))).returning({ id: items.id }).prepare('items_delete'),
+  };
+}
+
+export type ItemsService = ReturnType<typeof createItemsService>;
+
+export function createItemsService(db: AppDatabase) {
+  const q = prepare(db);
+
+  // Driver errors leave as ApiErrors where the client is the cause or can retry.
+  async function run<T>(query: Promise<T>): Promise<T> {
+    try {
+      return await query;
+    } catch (err) {
+      throw mapDatabaseError(err);
+    }
+  }
+
+  return {
+    async create(input: ItemCreate): Promise<Item> {
+      const [row] = await run(
+        db
+          .insert(items)
+          .values({ ...input, id: randomUUID(), description: description(input.description) })
+          .returning(columns),
+      );
+      return row as Item;
+    },
+
+    async get(id: string): Promise<Item> {
+      if (!UUID.test(id)) throw itemNotFound(id);
+      const [row] = await run(q.byId.execute({ id }));
+      if (!row) throw itemNotFound(id);
+      return row;
+    },
+
+    async list(query: { skip: number; limit: number; available_only: boolean }): Promise<Item[]> {
+      return run((query.available_only ? q.listAvailable : q.list).execute(query));
+    },
+
+    async count(availableOnly: boolean): Promise<number> {
+      const [row] = await run((availableOnly ? q.countAvailable : q.count).execute());
+      return row?.n ?? 0;
+    },
+
+    async update(id: string, changes: ItemUpdate): Promise<Item> {
+      if (!UUID.test(id)) throw itemNotFound(id);
+      if (Object.keys(changes).length === 0) return this.get(id);
+      const set = 'description' in changes ? { ...changes, description: description(changes.description) } : changes;
+      const [row] = await run(
+        db
+          .update(items)
+          // Moves forward even when two updates fall in the same millisecond.
+          .set({ ...set, updated_at: sql`GREATEST(now(), ${items.updated_at} + interval '1 millisecond')` })
+          .where(eq(items.id, id))
+          .returning(columns),
+      );
+      if (!row) throw itemNotFound(id);
+      return row;
+    },
+
+    async remove(id: string): Promise<void> {
+      if (!UUID.test(id)) throw itemNotFound(id);
+      const rows = await run(q.remove.execute({ id }));
+      if (rows.length === 0) throw itemNotFound(id);
+    },
+  };
+}
