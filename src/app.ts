@@ -12,6 +12,7 @@ import { ErrorBody } from './errors/api-error.ts';
 import errorHandler from './errors/error-handler.ts';
 import { healthRoutes } from './health/routes.ts';
 import requestContext, { requestContextOptions } from './http/request-context.ts';
+import { buildLazySerializer } from './http/serializer.ts';
 import { createValidatorCompiler } from './http/validation.ts';
 import { itemsRoutes } from './items/routes.ts';
 import { Item } from './items/schemas.ts';
@@ -31,6 +32,8 @@ export async function buildApp(config: Config, deps: AppDependencies = {}): Prom
     bodyLimit: config.bodyLimitBytes,
     trustProxy: true, // behind Cloud Run's front end: the client is in X-Forwarded-For
     return503OnClosing: true,
+    routerOptions: { ignoreTrailingSlash: true },
+    schemaController: { compilersFactory: { buildSerializer: buildLazySerializer } },
     ...requestContextOptions(config),
   }).withTypeProvider<TypeBoxTypeProvider>();
   app.setValidatorCompiler(createValidatorCompiler());

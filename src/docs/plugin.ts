@@ -1,62 +1,51 @@
 // OpenAPI 3.1 at /openapi.json, Swagger UI at /docs and Redoc at /redoc, all
 // served from this process (no CDN), so the docs work offline and behind a
 // firewall. The document is built from the routes' own schemas.
-import { readFile } from 'node:fs/promises';
-import { existsSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { fileURLToPath } from 'node:url';
-import swagger from '@fastify/swagger';
-import swaggerUi from '@fastify/swagger-ui';
-import type { FastifyInstance } from 'fastify';
+//
+// Docs are read by people, rarely, and the libraries behind them are a third
+// of the bundle. So the app only records its routes here; the first request
+// for the docs builds a small Fastify instance with @fastify/swagger and
+// @fastify/swagger-ui over the same routes, and later requests are handed to
+// it. Cold start, paid on every scale-up, does not carry them.
+import type { FastifyInstance, FastifyReply, FastifyRequest, RouteOptions } from 'fastify';
 import fp from 'fastify-plugin';
 import type { Config } from '../config/env.ts';
-import { redocPage } from './redoc-page.ts';
+import type { DocsApp } from './docs-app.ts';
 
-// The production bundle carries the UI assets in dist/static (see scripts/build.ts);
-// from the sources they come from node_modules.
-function bundledAsset(name: string): string | undefined {
-  const path = fileURLToPath(new URL(`./static/${name}`, import.meta.url));
-  return existsSync(path) ? path : undefined;
-}
-
-function redocScript(): string {
-  return bundledAsset('redoc.standalone.js') ?? createRequire(import.meta.url).resolve('redoc/bundles/redoc.standalone.js');
-}
+const DOCS_PATHS = ['/openapi.json', '/docs', '/docs/*', '/redoc', '/redoc/*'];
+// Hop-by-hop headers of the inner response; the outer one sets its own.
+const HOP = new Set(['connection', 'keep-alive', 'transfer-encoding', 'date']);
 
 export default fp<{ config: Config }>(
   async (app: FastifyInstance, { config }) => {
-    await app.register(swagger, {
-      openapi: {
-        openapi: '3.1.0',
-        info: {
-          title: config.appName,
-          version: config.appVersion,
-          description: 'Items API. Every error has the body `{"error", "details", "path"}`.',
-        },
-        tags: [
-          { name: 'items', description: 'The items resource' },
-          { name: 'operations', description: 'Health, readiness and service information' },
-        ],
-      },
-      refResolver: { buildLocalReference: (json, _base, _fragment, i) => String(json.$id ?? `def-${i}`) },
-    });
-    const baseDir = bundledAsset('swagger-ui');
-    await app.register(swaggerUi, {
-      routePrefix: '/docs',
-      ...(baseDir ? { baseDir } : {}),
-      uiConfig: { deepLinking: true, tryItOutEnabled: true },
+    const routes: RouteOptions[] = [];
+    app.addHook('onRoute', (route) => {
+      // HEAD routes are Fastify's automatic twins of the GET ones.
+      if (route.method !== 'HEAD' && !route.schema?.hide && !DOCS_PATHS.includes(route.url)) routes.push(route);
     });
 
-    app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+    let docs: Promise<DocsApp> | undefined;
+    const load = () => {
+      docs ??= import('./docs-app.ts').then(({ buildDocsApp }) =>
+        buildDocsApp(config, routes, Object.values(app.getSchemas())),
+      );
+      // A failed build is retried on the next request rather than cached.
+      docs.catch(() => {
+        docs = undefined;
+      });
+      return docs;
+    };
 
-    let script: Promise<Buffer> | undefined;
-    app.get('/redoc', { schema: { hide: true } }, async (_request, reply) =>
-      reply.type('text/html; charset=utf-8').send(redocPage(config.appName)),
-    );
-    app.get('/redoc/redoc.standalone.js', { schema: { hide: true } }, async (_request, reply) => {
-      script ??= readFile(redocScript());
-      return reply.type('application/javascript; charset=utf-8').header('cache-control', 'public, max-age=86400').send(await script);
-    });
+    async function forward(request: FastifyRequest, reply: FastifyReply) {
+      const inner = await load();
+      const res = await inner.inject({ method: 'GET', url: request.url, headers: { accept: request.headers.accept ?? '*/*' } });
+      for (const [name, value] of Object.entries(res.headers)) {
+        if (!HOP.has(name) && value !== undefined) reply.header(name, value);
+      }
+      return reply.code(res.statusCode).send(res.rawPayload);
+    }
+
+    for (const url of DOCS_PATHS) app.get(url, { schema: { hide: true } }, forward);
   },
   { name: 'docs' },
 );

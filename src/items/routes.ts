@@ -13,7 +13,7 @@ const tags = ['items'];
 
 export const itemsRoutes: FastifyPluginAsyncTypebox<{ service: ItemsService }> = async (app, { service }) => {
   app.post(
-    '/',
+    '',
     {
       schema: {
         tags,
@@ -26,7 +26,7 @@ export const itemsRoutes: FastifyPluginAsyncTypebox<{ service: ItemsService }> =
   );
 
   app.get(
-    '/',
+    '',
     {
       schema: {
         tags,
