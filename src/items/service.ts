@@ -17,6 +17,10 @@ const { seq: _seq, ...columns } = getTableColumns(items);
 const newestFirst = [desc(items.created_at), desc(items.seq)];
 const p = (name: string) => sql.placeholder(name);
 
+// What the database would fill in for a column left out of an insert.
+const DEFAULT_AVAILABLE = columns.is_available.default as boolean;
+const DEFAULT_METADATA = columns.metadata.default as Record<string, unknown>;
+
 /** White space only is no description at all. */
 const description = (d: string | null | undefined) => (d === '' ? null : d);
 
@@ -31,6 +35,20 @@ function prepare(db: AppDatabase) {
     count: db.select({ n: count() }).from(items).prepare('items_count'),
     countAvailable: db.select({ n: count() }).from(items).where(and(available)).prepare('items_count_available'),
     remove: db.delete(items).where(eq(items.id, p('id'))).returning({ id: items.id }).prepare('items_delete'),
+    // Every column is a parameter, so one statement serves every create; the
+    // columns' own defaults (see ./table.ts) fill in what the client left out.
+    insert: db
+      .insert(items)
+      .values({
+        id: p('id'),
+        name: p('name'),
+        description: p('description'),
+        price: p('price'),
+        is_available: p('is_available'),
+        metadata: p('metadata'),
+      })
+      .returning(columns)
+      .prepare('items_insert'),
   };
 }
 
@@ -51,10 +69,14 @@ export function createItemsService(db: AppDatabase) {
   return {
     async create(input: ItemCreate): Promise<Item> {
       const [row] = await run(
-        db
-          .insert(items)
-          .values({ ...input, id: randomUUID(), description: description(input.description) })
-          .returning(columns),
+        q.insert.execute({
+          id: randomUUID(),
+          name: input.name,
+          description: description(input.description) ?? null,
+          price: input.price,
+          is_available: input.is_available ?? DEFAULT_AVAILABLE,
+          metadata: input.metadata ?? DEFAULT_METADATA,
+        }),
       );
       return row as Item;
     },
