@@ -115,7 +115,7 @@ async function bootstrap(argv: string[], ctx: CliContext): Promise<number> {
       dryRun: v['dry-run'] === true,
       json: v.json === true,
     },
-    { ...ctx, ...(ctx.retryDelayMs !== undefined ? { retryDelayMs: ctx.retryDelayMs } : {}) },
+    { ...ctx, retryDelayMs: ctx.retryDelayMs ?? retryDelay(ctx.env) },
   );
 }
 
@@ -149,6 +149,13 @@ async function doctor(argv: string[], ctx: CliContext): Promise<number> {
     },
     ctx,
   );
+}
+
+// IAM needs a few seconds to see a service account created a moment ago;
+// bindings on it are retried after 2 s x attempt (RUNWAY_RETRY_DELAY_MS).
+function retryDelay(env: Env): number {
+  const v = Number(env.RUNWAY_RETRY_DELAY_MS);
+  return Number.isFinite(v) && v >= 0 && env.RUNWAY_RETRY_DELAY_MS !== undefined ? v : 2000;
 }
 
 function invokedDirectly(): boolean {
