@@ -1,0 +1,147 @@
+// The GitHub workflows: schema, pinning, permissions, the order of the deploy
+// steps (which is what keeps traffic safe), and that DEPLOYMENT.md documents
+// every variable and secret they read.
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, it } from 'node:test';
+import { parse } from 'yaml';
+import { repoRoot } from './helpers/scenario.ts';
+
+const WORKFLOWS = ['ci.yml', 'deploy.yml'].map((f) =>
+  path.join(repoRoot, '.github', 'workflows', f),
+);
+const text = (f: string) => readFileSync(f, 'utf8');
+const deployFile = WORKFLOWS[1] as string;
+const deploy = parse(text(deployFile));
+const ci = parse(text(WORKFLOWS[0] as string));
+type Step = {
+  id?: string;
+  name?: string;
+  uses?: string;
+  run?: string;
+  if?: string;
+  with?: Record<string, unknown>;
+  'continue-on-error'?: unknown;
+};
+const deploySteps: Step[] = deploy.jobs.deploy.steps;
+
+describe('workflows', () => {
+  it('pass the GitHub workflow schema check (action-validator)', () => {
+    const bin = path.join(repoRoot, 'node_modules', '.bin', 'action-validator');
+    for (const f of WORKFLOWS) {
+      const r = spawnSync(bin, [f], { encoding: 'utf8', timeout: 30_000 });
+      assert.equal(r.status, 0, `${path.basename(f)}: ${r.stdout}${r.stderr}`);
+    }
+  });
+
+  it('pin every action to a full commit SHA with the version in a comment', () => {
+    for (const f of WORKFLOWS) {
+      const uses = text(f)
+        .split('\n')
+        .filter((l) => /^\s*(-\s*)?uses:/.test(l));
+      assert.ok(uses.length > 0);
+      for (const l of uses)
+        assert.match(l, /uses: [\w.-]+\/[\w.-]+@[0-9a-f]{40} # v\d+\.\d+\.\d+$/, l.trim());
+    }
+  });
+
+  it('grant least privilege and cancel superseded CI runs, but never a running deploy', () => {
+    assert.deepEqual(ci.permissions, { contents: 'read' });
+    assert.deepEqual(deploy.permissions, { contents: 'read', 'id-token': 'write' });
+    assert.equal(ci.concurrency['cancel-in-progress'], true);
+    assert.equal(deploy.concurrency['cancel-in-progress'], false);
+    assert.match(deploy.concurrency.group, /CLOUD_RUN_SERVICE/);
+    for (const w of [ci, deploy])
+      for (const job of Object.values<{ permissions?: unknown }>(w.jobs))
+        assert.equal(job.permissions, undefined);
+  });
+
+  it('CI lints, typechecks, tests against PostgreSQL, and runs the container test', () => {
+    const runs = Object.values<{ steps: Step[] }>(ci.jobs).flatMap((j) =>
+      j.steps.map((s) => s.run ?? ''),
+    );
+    for (const cmd of ['npm run lint', 'npm run typecheck', 'npm test', 'npm run test:container']) {
+      assert.ok(
+        runs.some((r) => r.startsWith(cmd)),
+        cmd,
+      );
+    }
+    for (const job of Object.values<{ services?: { postgres?: { image: string } } }>(ci.jobs)) {
+      assert.match(job.services?.postgres?.image ?? '', /^postgres:/);
+    }
+  });
+
+  it('deploy authenticates with Workload Identity Federation, a key only as the fallback', () => {
+    const auth = deploySteps.filter((s) => s.uses?.startsWith('google-github-actions/auth@'));
+    const wif = auth.filter((s) => s.with?.workload_identity_provider);
+    const key = auth.filter((s) => s.with?.credentials_json);
+    assert.ok(wif.length >= 1);
+    for (const s of wif) {
+      assert.equal(s.if, "vars.GCP_WORKLOAD_IDENTITY_PROVIDER != ''");
+      assert.equal(s.with?.credentials_json, undefined);
+    }
+    for (const s of key) assert.equal(s.if, "vars.GCP_WORKLOAD_IDENTITY_PROVIDER == ''");
+  });
+
+  it('deploy builds, migrates, deploys with no traffic, smoke-tests, then promotes, each only if everything before passed', () => {
+    const order = ['build', 'migrate', 'deploy', 'smoke', 'promote'];
+    const idx = order.map((id) => deploySteps.findIndex((s) => s.id === id));
+    assert.ok(
+      idx.every((i) => i >= 0),
+      JSON.stringify(idx),
+    );
+    assert.deepEqual(
+      [...idx].sort((a, b) => a - b),
+      idx,
+      'steps out of order',
+    );
+    for (const id of order) {
+      const s = deploySteps.find((x) => x.id === id) as Step;
+      assert.equal(s.if, undefined, `${id} must run only when all earlier steps passed`);
+      assert.equal(s['continue-on-error'], undefined, `${id} must stop the job on failure`);
+    }
+    const run = (id: string) => deploySteps.find((s) => s.id === id)?.run ?? '';
+    assert.match(run('build'), /deploy\/scripts\/build-push\.sh/);
+    assert.match(run('migrate'), /deploy\/scripts\/migrate\.sh/);
+    assert.match(run('deploy'), /deploy\/scripts\/deploy-revision\.sh/);
+    assert.match(run('smoke'), /deploy\/scripts\/smoke-test\.ts --url "\$TAG_URL"/);
+    assert.match(run('promote'), /deploy\/scripts\/promote\.sh/);
+    const summary = deploySteps.at(-1) as Step;
+    assert.equal(summary.if, 'always()');
+    assert.match(summary.run ?? '', /summary\.sh/);
+  });
+
+  it('deploy tags the image with the commit SHA and deploys it by digest, never :latest', () => {
+    assert.equal(deploy.jobs.deploy.env.GIT_SHA, '${{ github.sha }}');
+    const build = deploySteps.find((s) => s.id === 'build')?.run ?? '';
+    assert.match(build, /--sha "\$GIT_SHA"/);
+    const script = readFileSync(path.join(repoRoot, 'deploy', 'scripts', 'build-push.sh'), 'utf8');
+    assert.match(script, /tag="\$repo:\$sha"/);
+    for (const id of ['migrate', 'deploy']) {
+      const s = deploySteps.find((x) => x.id === id) as Step & { env?: Record<string, string> };
+      assert.equal(
+        s.env?.IMAGE,
+        '${{ steps.build.outputs.image }}',
+        `${id} uses the pushed digest`,
+      );
+    }
+    // The scripts refuse a tag such as :latest (see deploy-scripts.test.ts); the workflows never name one.
+    for (const f of WORKFLOWS)
+      assert.doesNotMatch(text(f), /:latest\b/, `${path.basename(f)} mentions :latest`);
+  });
+
+  it('reads only variables and secrets that DEPLOYMENT.md documents', () => {
+    const doc = readFileSync(path.join(repoRoot, 'DEPLOYMENT.md'), 'utf8');
+    const names = new Set<string>();
+    for (const f of WORKFLOWS)
+      for (const m of text(f).matchAll(/\b(vars|secrets)\.([A-Za-z0-9_]+)/g))
+        names.add(m[2] as string);
+    assert.ok(names.size >= 8, [...names].join(','));
+    for (const n of names) {
+      if (n === 'GITHUB_TOKEN') continue;
+      assert.match(doc, new RegExp(`\`${n}\``), `${n} is not documented in DEPLOYMENT.md`);
+    }
+  });
+});
