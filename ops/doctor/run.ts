@@ -44,7 +44,7 @@ export async function doctorReport(o: DoctorOptions, env: Env): Promise<DoctorRe
       ];
     }
     checks.push({ id: check.id, pitfall: check.pitfall, title: check.title, findings: got.length });
-    findings.push(...got);
+    findings.push(...got.map((f) => ({ ...f, check: check.id })));
   }
 
   let live = { ran: false, reason: '' };
@@ -59,11 +59,12 @@ export async function doctorReport(o: DoctorOptions, env: Env): Promise<DoctorRe
     else if (auth.code !== 0) live.reason = 'gcloud is not authenticated (gcloud auth login)';
     else {
       live = { ran: true, reason: `project ${o.project}` };
-      findings.push(...(await liveFindings(g, { ...o, project: o.project })));
+      findings.push(...(await liveFindings(g, { ...o, project: o.project })).map((f) => ({ ...f, check: 'live' })));
     }
   }
   if (!live.ran) {
     findings.push({
+      check: 'live',
       id: 'live-checks-skipped',
       pitfall: null,
       severity: 'info',
@@ -83,7 +84,7 @@ export async function runDoctor(o: DoctorOptions, io: IO & { env: Env }): Promis
   } else {
     const order = { error: 0, warning: 1, info: 2 } as const;
     for (const f of [...report.findings].sort((a, b) => order[a.severity] - order[b.severity])) {
-      const tag = f.pitfall ? `pitfall ${f.pitfall}` : f.id.startsWith('live') ? 'live' : 'hygiene';
+      const tag = f.pitfall ? `pitfall ${f.pitfall}` : (f.check ?? 'doctor');
       io.stdout(`${f.severity.toUpperCase().padEnd(7)} [${tag}] ${f.id}: ${f.message}`);
       io.stdout(`        fix: ${f.fix}`);
     }

@@ -25,6 +25,8 @@ export interface Sources {
   assignments: Map<string, Map<string, string[]>>;
   usesCloudBuild: boolean;
   cloudBuildConfigs: string[];
+  /** Workflows that do not parse: nothing in them can be checked. */
+  parseErrors: Array<{ file: string; error: string }>;
 }
 
 export function logicalLines(script: string): string[] {
@@ -68,9 +70,12 @@ export function collectSources(repo: Repo): Sources {
     assignments: new Map(),
     usesCloudBuild: false,
     cloudBuildConfigs: repo.files().filter((f) => /(^|\/)cloudbuild\.ya?ml$/.test(f)),
+    parseErrors: [],
   };
   for (const file of repo.workflowFiles()) {
-    const doc = repo.yaml(file)?.value as Record<string, unknown> | null;
+    const parsed = repo.yaml(file);
+    if (parsed?.error) sources.parseErrors.push({ file, error: parsed.error });
+    const doc = parsed?.value as Record<string, unknown> | null;
     if (!doc || typeof doc !== 'object') continue;
     for (const [k, v] of envEntries(doc.env)) addAssignment(sources.assignments, file, k, v);
     const jobs = (doc.jobs ?? {}) as Record<string, Record<string, unknown>>;

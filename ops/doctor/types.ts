@@ -12,6 +12,8 @@ export interface Finding {
   /** The exact command or edit that fixes it. */
   fix: string;
   file?: string;
+  /** The check that found it (set by the runner). */
+  check?: string;
 }
 
 export interface DoctorOptions {

@@ -15,6 +15,16 @@ export const buildLogsCheck: Check = {
   run(repo: Repo): Finding[] {
     const findings: Finding[] = [];
     const sources = collectSources(repo);
+    for (const { file, error } of sources.parseErrors) {
+      findings.push({
+        id: 'workflow-unparsable',
+        pitfall: 6,
+        severity: 'error',
+        message: `${file} is not valid YAML (${error}); GitHub will not run it and doctor cannot check it`,
+        fix: `Fix the YAML in ${file} (npx action-validator ${file})`,
+        file,
+      });
+    }
     for (const cmd of sources.commands) {
       const t = cmd.text;
       const where = `${cmd.file}${cmd.where ? ` (${cmd.where})` : ''}`;
