@@ -53,25 +53,20 @@ function usage(): never {
 }
 
 /**
- * Packages that only development needs: every lock entry marked "dev" (a
- * devDependency that a runtime dependency also uses, such as yaml for
- * @fastify/swagger, is not dev-only and may ship).
+ * Packages that only development needs, as package-lock.json keys
+ * (node_modules/a/node_modules/b): every entry marked "dev". A devDependency
+ * that a runtime dependency also uses (yaml for @fastify/swagger) is not
+ * dev-only and may ship.
  */
-function devOnlyPackages(declared: Record<string, string> | undefined): string[] {
-  try {
-    const lock = JSON.parse(readFileSync(path.join(repoRoot, 'package-lock.json'), 'utf8')) as {
-      packages: Record<string, { dev?: boolean }>;
-    };
-    const names = new Set<string>();
-    for (const [key, entry] of Object.entries(lock.packages)) {
-      if (!entry.dev) continue;
-      const name = key.split('node_modules/').at(-1);
-      if (name) names.add(name);
-    }
-    return [...names];
-  } catch {
-    return Object.keys(declared ?? {});
-  }
+function devOnlyPackages(): Set<string> {
+  const lock = JSON.parse(readFileSync(path.join(repoRoot, 'package-lock.json'), 'utf8')) as {
+    packages: Record<string, { dev?: boolean }>;
+  };
+  return new Set(
+    Object.entries(lock.packages)
+      .filter(([k, e]) => k && e.dev)
+      .map(([k]) => k),
+  );
 }
 
 function baseImagesOf(dockerfile: string): string[] {
@@ -220,18 +215,20 @@ async function main(): Promise<number> {
   console.log(
     `image files: ${walk.files} regular files, ${walk.symlinks} symlinks, ${walk.dirs} directories; /app holds ${walk.app.length} entries`,
   );
-  const devDeps = devOnlyPackages(pkg.devDependencies);
+  const devOnly = devOnlyPackages();
   const appModules = walk.nodeModules.filter((p) => p.startsWith('/app/'));
-  const devInImage = walk.app.filter((p) =>
-    devDeps.some((d) => p.includes(`/node_modules/${d}/`) || p.endsWith(`/node_modules/${d}`)),
-  );
+  const devInImage = walk.app.filter((p) => {
+    const m = /^\/app\/((?:node_modules\/(?:@[\w.-]+\/)?[\w.-]+\/?)+)/.exec(p);
+    return m ? devOnly.has((m[1] as string).replace(/\/$/, '')) : false;
+  });
   check(
     devInImage.length === 0,
     'no dev dependency installed in the image',
     devInImage.slice(0, 5).join(', '),
   );
-  const devBundled = walk.bundledPackages.filter((p) => devDeps.includes(p));
+  const devBundled = walk.bundledPackages.filter((p) => devOnly.has(p));
   check(devBundled.length === 0, 'no dev dependency bundled into dist/*.js', devBundled.join(', '));
+  report.bundledPackages = walk.bundledPackages.length;
   report.appNodeModules = appModules;
   const forbidden = walk.app.filter(
     (p) =>

@@ -42,12 +42,15 @@ walk('/');
 // Which packages the bundle inlined: the source maps list every input file
 // (node_modules/NAME/...); an unminified bundle also carries them as comments.
 const bundled = new Set();
-const pkgRe = /node_modules\/((?:@[\w.-]+\/)?[\w.-]+)\//g;
+// Captured as the whole chain (node_modules/a/node_modules/b), the form of
+// package-lock.json's keys, since a nested copy can be dev-only while the
+// top-level package of the same name is not.
+const pkgRe = /((?:node_modules\/(?:@[\w.-]+\/)?[\w.-]+\/)+)/g;
 for (const p of out.app) {
   if (!/^\/app\/dist\/[^/]+\.m?js(\.map)?$/.test(p)) continue;
   const text = fs.readFileSync(p, 'utf8');
   const haystack = p.endsWith('.map') ? (JSON.parse(text).sources || []).join('\n') : text;
-  for (const m of haystack.matchAll(pkgRe)) bundled.add(m[1]);
+  for (const m of haystack.matchAll(pkgRe)) bundled.add(m[1].slice(0, -1));
 }
 out.bundledPackages = [...bundled].sort();
 out.uid = process.getuid();
