@@ -3,6 +3,8 @@
 // needs them, accounts exist before bindings name them, the secret exists
 // before its binding, the pool before its provider, and the variables come
 // last because they describe everything above.
+
+import type { BootstrapOptions, PlanInput, PlannedCommand, Step } from './step.ts';
 import { apisStep } from './steps/apis.ts';
 import { sqlDatabaseStep, sqlInstanceStep, sqlUserSecretStep } from './steps/cloudsql.ts';
 import { githubStep } from './steps/github.ts';
@@ -11,7 +13,6 @@ import { projectStep } from './steps/project.ts';
 import { registryStep } from './steps/registry.ts';
 import { deployerSaStep, runtimeSaStep } from './steps/service-accounts.ts';
 import { wifBindingStep, wifPoolStep, wifProviderStep } from './steps/wif.ts';
-import type { BootstrapOptions, PlanInput, PlannedCommand, Step } from './step.ts';
 
 export function bootstrapSteps(opts: Pick<BootstrapOptions, 'withCloudsql'>): Step[] {
   return [
@@ -51,5 +52,7 @@ export function buildPlan(input: PlanInput): PlannedStep[] {
 
 /** Every gcloud argv bootstrap can issue, for the real-parser test. */
 export function allGcloudCommands(input: PlanInput): string[][] {
-  return buildPlan(input).flatMap((s) => s.commands.filter((c) => c.tool === 'gcloud').map((c) => c.argv));
+  return buildPlan(input).flatMap((s) =>
+    s.commands.filter((c) => c.tool === 'gcloud').map((c) => c.argv),
+  );
 }

@@ -42,7 +42,9 @@ export async function runBootstrap(opts: BootstrapOptions, io: BootstrapIO): Pro
     if (!opts.json) io.stdout(redact(line, [password]));
   };
 
-  say(`runway bootstrap: project ${opts.project}, region ${opts.region}, service ${opts.service}, GitHub ${opts.github}`);
+  say(
+    `runway bootstrap: project ${opts.project}, region ${opts.region}, service ${opts.service}, GitHub ${opts.github}`,
+  );
   try {
     for (const step of bootstrapSteps(opts)) {
       let outcome: StepOutcome;
@@ -82,12 +84,17 @@ export async function runBootstrap(opts: BootstrapOptions, io: BootstrapIO): Pro
     });
     return EXIT.ok;
   }
-  say(changed === 0 ? '\nNothing to change: the project is already set up.' : `\n${changed} step(s) changed the project.`);
+  say(
+    changed === 0
+      ? '\nNothing to change: the project is already set up.'
+      : `\n${changed} step(s) changed the project.`,
+  );
   say(`\nGitHub variables for the deploy workflow (repository ${opts.github}):`);
   for (const [k, v] of Object.entries(vars)) say(`  ${k}=${v}`);
   if (!opts.setGithub) {
     say('\nSet them with:');
-    for (const [k, v] of Object.entries(vars)) say(`  gh variable set ${k} --body ${shellJoin([v])} --repo ${opts.github}`);
+    for (const [k, v] of Object.entries(vars))
+      say(`  gh variable set ${k} --body ${shellJoin([v])} --repo ${opts.github}`);
   }
   say(`\nThen deploy: gh workflow run deploy.yml --repo ${opts.github}`);
   return EXIT.ok;
@@ -143,13 +150,20 @@ function printPlan(opts: BootstrapOptions, io: IO): number {
       cleanupPolicyFile: policy,
       steps: plan.map((s) => ({
         ...s,
-        commands: s.commands.map(({ secretArgs: _s, ...c }) => ({ ...c, command: shellJoin([c.tool, ...c.argv]) })),
+        commands: s.commands.map(({ secretArgs: _s, ...c }) => ({
+          ...c,
+          command: shellJoin([c.tool, ...c.argv]),
+        })),
       })),
     });
     return EXIT.ok;
   }
-  io.stdout(`runway bootstrap --dry-run: nothing is changed. Each step reads state, then runs only what is missing.`);
-  io.stdout(`(PROJECT_NUMBER is read by the first step; cleanup-policy.json is written to a temporary directory.)\n`);
+  io.stdout(
+    `runway bootstrap --dry-run: nothing is changed. Each step reads state, then runs only what is missing.`,
+  );
+  io.stdout(
+    `(PROJECT_NUMBER is read by the first step; cleanup-policy.json is written to a temporary directory.)\n`,
+  );
   plan.forEach((s, i) => {
     io.stdout(`${i + 1}. ${s.id}: ${s.title}`);
     for (const c of s.commands) {

@@ -58,10 +58,10 @@ export interface StepContext {
   outputs: Record<string, unknown>;
 }
 
-export interface Step {
+export interface Step<K extends string = string> {
   id: string;
   title: string;
-  commands(input: PlanInput): Record<string, PlannedCommand>;
+  commands(input: PlanInput): Record<K, PlannedCommand>;
   apply(ctx: StepContext): Promise<StepOutcome>;
 }
 

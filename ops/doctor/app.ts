@@ -8,7 +8,8 @@ export async function appDefaultPort(repo: Repo): Promise<{ port: number | null;
   if (typeof loadConfig === 'function') {
     try {
       const cfg = (loadConfig as (env: Record<string, string>) => { port?: unknown })({});
-      if (typeof cfg?.port === 'number') return { port: cfg.port, how: 'loadConfig({}).port in src/config/env.ts' };
+      if (typeof cfg?.port === 'number')
+        return { port: cfg.port, how: 'loadConfig({}).port in src/config/env.ts' };
     } catch {
       // fall through to the text
     }
@@ -34,7 +35,9 @@ export async function probePaths(repo: Repo): Promise<string[] | null> {
   const mod = await repo.importModule('src/health/paths.ts');
   const paths = mod?.PROBE_PATHS;
   if (paths && typeof paths === 'object') {
-    return Object.values(paths as Record<string, unknown>).filter((v): v is string => typeof v === 'string');
+    return Object.values(paths as Record<string, unknown>).filter(
+      (v): v is string => typeof v === 'string',
+    );
   }
   const text = repo.read('src/health/paths.ts');
   if (text === null) return null;

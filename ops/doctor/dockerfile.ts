@@ -20,7 +20,13 @@ export function instructions(text: string): Instruction[] {
       return;
     }
     const m = buf.match(/^(\w+)\s*(.*)$/);
-    if (m) out.push({ line: start, keyword: (m[1] as string).toUpperCase(), args: m[2] as string, raw: buf });
+    if (m)
+      out.push({
+        line: start,
+        keyword: (m[1] as string).toUpperCase(),
+        args: m[2] as string,
+        raw: buf,
+      });
     buf = '';
   });
   return out;

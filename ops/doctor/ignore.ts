@@ -50,7 +50,9 @@ function rules(text: string, anchoredAlways: boolean): Rule[] {
       p = p.replace(/^\//, '');
       const body = globToRegex(p);
       // A matching directory excludes everything below it.
-      const re = new RegExp(`^${anchored ? '' : '(?:.*/)?'}${body}${dirOnly ? '/.*' : '(?:/.*)?'}$`);
+      const re = new RegExp(
+        `^${anchored ? '' : '(?:.*/)?'}${body}${dirOnly ? '/.*' : '(?:/.*)?'}$`,
+      );
       return { negate, re };
     });
 }

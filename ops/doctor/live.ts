@@ -2,12 +2,18 @@
 // Pitfall 1: APIs disabled, registry missing. Pitfall 2: the deployer lacks
 // one of its three keys, holds something broader, or the WIF provider trusts
 // more than one repository.
-import { type Gcloud, GcloudError, isNotFound } from '../gcloud/run.ts';
+
 import { membersOf, type Policy, rolesOf } from '../gcloud/iam.ts';
+import { type Gcloud, GcloudError, isNotFound } from '../gcloud/run.ts';
 import { BASE_APIS, deriveNames } from '../names.ts';
 import type { DoctorOptions, Finding } from './types.ts';
 
-const FORBIDDEN = ['roles/owner', 'roles/editor', 'roles/iam.serviceAccountUser', 'roles/iam.serviceAccountTokenCreator'];
+const FORBIDDEN = [
+  'roles/owner',
+  'roles/editor',
+  'roles/iam.serviceAccountUser',
+  'roles/iam.serviceAccountTokenCreator',
+];
 
 function bootstrapFix(o: DoctorOptions): string {
   return `npm run runway -- bootstrap --project ${o.project} --region ${o.region ?? 'REGION'} --github ${o.github ?? 'OWNER/REPO'}${o.service !== 'runway' ? ` --service ${o.service}` : ''}`;
@@ -23,10 +29,19 @@ function failed(id: string, pitfall: number, err: unknown): Finding {
       fix: err.failure.fix,
     };
   }
-  return { id, pitfall, severity: 'warning', message: `Could not check: ${(err as Error).message}`, fix: 'Re-run with --offline to skip live checks' };
+  return {
+    id,
+    pitfall,
+    severity: 'warning',
+    message: `Could not check: ${(err as Error).message}`,
+    fix: 'Re-run with --offline to skip live checks',
+  };
 }
 
-export async function liveFindings(g: Gcloud, o: DoctorOptions & { project: string }): Promise<Finding[]> {
+export async function liveFindings(
+  g: Gcloud,
+  o: DoctorOptions & { project: string },
+): Promise<Finding[]> {
   const out: Finding[] = [];
   const n = deriveNames(o.project, o.region ?? 'region', o.service);
   const ctx = (what: string) => ({ what, project: o.project });
@@ -57,7 +72,15 @@ export async function liveFindings(g: Gcloud, o: DoctorOptions & { project: stri
   if (o.region) {
     try {
       await g.json(
-        ['artifacts', 'repositories', 'describe', n.repository, `--location=${o.region}`, p, '--format=json'],
+        [
+          'artifacts',
+          'repositories',
+          'describe',
+          n.repository,
+          `--location=${o.region}`,
+          p,
+          '--format=json',
+        ],
         ctx('read the registry repository'),
       );
     } catch (err) {
@@ -77,7 +100,10 @@ export async function liveFindings(g: Gcloud, o: DoctorOptions & { project: stri
   const deployer = `serviceAccount:${n.deployerSa}`;
   const runtime = `serviceAccount:${n.runtimeSa}`;
   try {
-    const policy = await g.json<Policy>(['projects', 'get-iam-policy', o.project, '--format=json'], ctx('read the project IAM policy'));
+    const policy = await g.json<Policy>(
+      ['projects', 'get-iam-policy', o.project, '--format=json'],
+      ctx('read the project IAM policy'),
+    );
     const roles = rolesOf(policy, deployer);
     if (!roles.includes('roles/run.admin') && !roles.includes('roles/run.developer')) {
       out.push({
@@ -105,11 +131,22 @@ export async function liveFindings(g: Gcloud, o: DoctorOptions & { project: stri
   if (o.region) {
     try {
       const policy = await g.json<Policy>(
-        ['artifacts', 'repositories', 'get-iam-policy', n.repository, `--location=${o.region}`, p, '--format=json'],
+        [
+          'artifacts',
+          'repositories',
+          'get-iam-policy',
+          n.repository,
+          `--location=${o.region}`,
+          p,
+          '--format=json',
+        ],
         ctx('read the repository IAM policy'),
       );
       const roles = rolesOf(policy, deployer);
-      if (!roles.includes('roles/artifactregistry.writer') && !roles.includes('roles/artifactregistry.repoAdmin')) {
+      if (
+        !roles.includes('roles/artifactregistry.writer') &&
+        !roles.includes('roles/artifactregistry.repoAdmin')
+      ) {
         out.push({
           id: 'deployer-registry-writer',
           pitfall: 2,
@@ -139,7 +176,13 @@ export async function liveFindings(g: Gcloud, o: DoctorOptions & { project: stri
   } catch (err) {
     out.push(
       isNotFound(err)
-        ? { id: 'runtime-sa-missing', pitfall: 2, severity: 'error', message: `${n.runtimeSa} does not exist`, fix: bootstrapFix(o) }
+        ? {
+            id: 'runtime-sa-missing',
+            pitfall: 2,
+            severity: 'error',
+            message: `${n.runtimeSa} does not exist`,
+            fix: bootstrapFix(o),
+          }
         : failed('deployer-act-as-runtime', 2, err),
     );
   }
@@ -147,12 +190,26 @@ export async function liveFindings(g: Gcloud, o: DoctorOptions & { project: stri
   // 2. WIF provider condition
   try {
     const provider = await g.json<{ attributeCondition?: string }>(
-      ['iam', 'workload-identity-pools', 'providers', 'describe', n.provider, `--workload-identity-pool=${n.pool}`, '--location=global', p, '--format=json'],
+      [
+        'iam',
+        'workload-identity-pools',
+        'providers',
+        'describe',
+        n.provider,
+        `--workload-identity-pool=${n.pool}`,
+        '--location=global',
+        p,
+        '--format=json',
+      ],
       ctx('read the WIF provider'),
     );
     const cond = provider?.attributeCondition ?? '';
     const pinned = /assertion\.repository(?:_id)?\s*==\s*['"][^'"]+['"]/.test(cond);
-    const right = !o.github || cond.includes(`'${o.github}'`) || cond.includes(`"${o.github}"`) || /repository_id/.test(cond);
+    const right =
+      !o.github ||
+      cond.includes(`'${o.github}'`) ||
+      cond.includes(`"${o.github}"`) ||
+      /repository_id/.test(cond);
     if (!pinned || !right) {
       out.push({
         id: 'wif-condition-unpinned',
@@ -165,7 +222,13 @@ export async function liveFindings(g: Gcloud, o: DoctorOptions & { project: stri
   } catch (err) {
     out.push(
       isNotFound(err)
-        ? { id: 'wif-provider-missing', pitfall: 2, severity: 'error', message: `WIF provider ${n.provider} does not exist in pool ${n.pool}`, fix: bootstrapFix(o) }
+        ? {
+            id: 'wif-provider-missing',
+            pitfall: 2,
+            severity: 'error',
+            message: `WIF provider ${n.provider} does not exist in pool ${n.pool}`,
+            fix: bootstrapFix(o),
+          }
         : failed('wif-condition-unpinned', 2, err),
     );
   }

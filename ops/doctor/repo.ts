@@ -84,7 +84,8 @@ export class Repo {
 
   scriptFiles(): string[] {
     return this.files().filter(
-      (f) => /^(deploy\/scripts|scripts|bin|\.ci)\//.test(f) && /(\.(sh|bash)|\/run|\/[^./]+)$/.test(f),
+      (f) =>
+        /^(deploy\/scripts|scripts|bin|\.ci)\//.test(f) && /(\.(sh|bash)|\/run|\/[^./]+)$/.test(f),
     );
   }
 

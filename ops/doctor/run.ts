@@ -2,8 +2,8 @@
 // when gcloud is authenticated. Exit 0 with no errors, 1 with any.
 import { createGcloud, type Env } from '../gcloud/run.ts';
 import { EXIT, type IO, printJson } from '../output.ts';
-import { buildkitCheck } from './checks/buildkit.ts';
 import { buildLogsCheck } from './checks/build-logs.ts';
+import { buildkitCheck } from './checks/buildkit.ts';
 import { mutableTagCheck } from './checks/mutable-tag.ts';
 import { portCheck } from './checks/port.ts';
 import { probesCheck } from './checks/probes.ts';
@@ -12,7 +12,14 @@ import { liveFindings } from './live.ts';
 import { Repo } from './repo.ts';
 import type { Check, DoctorOptions, Finding } from './types.ts';
 
-export const OFFLINE_CHECKS: Check[] = [buildkitCheck, portCheck, mutableTagCheck, buildLogsCheck, probesCheck, secretsCheck];
+export const OFFLINE_CHECKS: Check[] = [
+  buildkitCheck,
+  portCheck,
+  mutableTagCheck,
+  buildLogsCheck,
+  probesCheck,
+  secretsCheck,
+];
 
 export interface DoctorReport {
   ok: boolean;
@@ -59,7 +66,12 @@ export async function doctorReport(o: DoctorOptions, env: Env): Promise<DoctorRe
     else if (auth.code !== 0) live.reason = 'gcloud is not authenticated (gcloud auth login)';
     else {
       live = { ran: true, reason: `project ${o.project}` };
-      findings.push(...(await liveFindings(g, { ...o, project: o.project })).map((f) => ({ ...f, check: 'live' })));
+      findings.push(
+        ...(await liveFindings(g, { ...o, project: o.project })).map((f) => ({
+          ...f,
+          check: 'live',
+        })),
+      );
     }
   }
   if (!live.ran) {

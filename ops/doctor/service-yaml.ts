@@ -21,11 +21,15 @@ export interface Container {
   livenessProbe?: Probe;
 }
 
-export function serviceContainer(repo: Repo): { container: Container | null; error?: string } | null {
+export function serviceContainer(
+  repo: Repo,
+): { container: Container | null; error?: string } | null {
   const parsed = repo.yaml(SERVICE_YAML);
   if (!parsed) return null;
   if (parsed.error) return { container: null, error: parsed.error };
-  const doc = parsed.value as { spec?: { template?: { spec?: { containers?: Container[] } } } } | null;
+  const doc = parsed.value as {
+    spec?: { template?: { spec?: { containers?: Container[] } } };
+  } | null;
   const containers = doc?.spec?.template?.spec?.containers ?? [];
   return { container: containers[0] ?? null };
 }

@@ -37,7 +37,12 @@ export function logicalLines(script: string): string[] {
     .filter((l) => l && !l.startsWith('#'));
 }
 
-function addAssignment(map: Map<string, Map<string, string[]>>, file: string, name: string, value: string) {
+function addAssignment(
+  map: Map<string, Map<string, string[]>>,
+  file: string,
+  name: string,
+  value: string,
+) {
   let m = map.get(file);
   if (!m) {
     m = new Map();
@@ -49,11 +54,15 @@ function addAssignment(map: Map<string, Map<string, string[]>>, file: string, na
 
 function collectShellAssignments(map: Sources['assignments'], file: string, lines: string[]) {
   for (const line of lines) {
-    for (const m of line.matchAll(/(?:^|[\s;])(?:export\s+|local\s+|readonly\s+)?([A-Za-z_][A-Za-z0-9_]*)=("[^"]*"|'[^']*'|\S+)/g)) {
+    for (const m of line.matchAll(
+      /(?:^|[\s;])(?:export\s+|local\s+|readonly\s+)?([A-Za-z_][A-Za-z0-9_]*)=("[^"]*"|'[^']*'|\S+)/g,
+    )) {
       addAssignment(map, file, m[1] as string, (m[2] as string).replace(/^["']|["']$/g, ''));
     }
     // echo "image=..." >> "$GITHUB_OUTPUT" makes steps.X.outputs.image
-    const out = line.match(/echo\s+["']?([A-Za-z_][\w-]*)=(.*?)["']?\s*>>\s*"?\$\{?GITHUB_(?:OUTPUT|ENV)/);
+    const out = line.match(
+      /echo\s+["']?([A-Za-z_][\w-]*)=(.*?)["']?\s*>>\s*"?\$\{?GITHUB_(?:OUTPUT|ENV)/,
+    );
     if (out) addAssignment(map, file, out[1] as string, out[2] as string);
   }
 }
@@ -98,7 +107,8 @@ export function collectSources(repo: Repo): Sources {
             uses: step.uses,
             with: (step.with ?? {}) as Record<string, unknown>,
           };
-          if (typeof step.if === 'string' || typeof step.if === 'boolean') action.if = String(step.if);
+          if (typeof step.if === 'string' || typeof step.if === 'boolean')
+            action.if = String(step.if);
           if (typeof step.name === 'string') action.name = step.name;
           sources.actions.push(action);
         }

@@ -30,7 +30,8 @@ export interface GcloudFailure {
 }
 
 function firstErrorLine(stderr: string): string {
-  const line = stderr.split('\n').find((l) => l.startsWith('ERROR:')) ?? stderr.trim().split('\n')[0];
+  const line =
+    stderr.split('\n').find((l) => l.startsWith('ERROR:')) ?? stderr.trim().split('\n')[0];
   return (line ?? '').replace(/^ERROR: \([^)]*\) /, '').trim();
 }
 
@@ -133,7 +134,12 @@ export function classifyGcloudFailure(r: GcloudResult, ctx: FailureContext): Gcl
     };
   }
   if (/NOT_FOUND|not found|HTTPError 404|does not exist|was not found/i.test(s)) {
-    return { ...base, kind: 'not-found', why: detail || 'not found', fix: `gcloud projects describe ${p}` };
+    return {
+      ...base,
+      kind: 'not-found',
+      why: detail || 'not found',
+      fix: `gcloud projects describe ${p}`,
+    };
   }
   if (
     /ConnectionError|Failed to establish a new connection|Name or service not known|Connection refused|Max retries exceeded|timed out|after a timeout/i.test(

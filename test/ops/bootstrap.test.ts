@@ -7,7 +7,13 @@ import { buildPlan } from '../../ops/bootstrap/plan.ts';
 import type { BootstrapOptions } from '../../ops/bootstrap/step.ts';
 import { databaseUrl } from '../../ops/bootstrap/steps/cloudsql.ts';
 import { deriveNames } from '../../ops/names.ts';
-import { createFakeGcloud, emptyState, PROJECT, PROJECT_NUMBER, runCli } from './helpers/fake-gcloud.ts';
+import {
+  createFakeGcloud,
+  emptyState,
+  PROJECT,
+  PROJECT_NUMBER,
+  runCli,
+} from './helpers/fake-gcloud.ts';
 
 const REGION = 'europe-west1';
 const BASE = ['bootstrap', '--project', PROJECT, '--region', REGION, '--github', 'acme/runway'];
@@ -16,12 +22,16 @@ const names = deriveNames(PROJECT, REGION, 'runway');
 const deployer = `serviceAccount:${names.deployerSa}`;
 const runtime = `serviceAccount:${names.runtimeSa}`;
 
-const WRITE_VERBS = /^(create|create-oidc|update-oidc|enable|undelete|add-iam-policy-binding|remove-iam-policy-binding|set-cleanup-policies|set-password|add)$/;
+const WRITE_VERBS =
+  /^(create|create-oidc|update-oidc|enable|undelete|add-iam-policy-binding|remove-iam-policy-binding|set-cleanup-policies|set-password|add)$/;
 function writes(calls: Array<{ argv: string[] }>) {
   return calls.filter((c) => c.argv.some((a) => WRITE_VERBS.test(a)) && !c.argv.includes('list'));
 }
 const rolesOf = (iam: { bindings: Array<{ role: string; members: string[] }> }, m: string) =>
-  iam.bindings.filter((b) => b.members.includes(m)).map((b) => b.role).sort();
+  iam.bindings
+    .filter((b) => b.members.includes(m))
+    .map((b) => b.role)
+    .sort();
 
 describe('bootstrap on a fresh project', () => {
   // One full run (and its re-run) is shared by the assertions below: each
@@ -55,11 +65,16 @@ describe('bootstrap on a fresh project', () => {
     const calls = firstCalls.map((c) => c.argv.join(' '));
     const enable = calls.findIndex((c) => c.startsWith('services enable'));
     assert.ok(enable > 0, 'services enable was called');
-    const firstApiUser = calls.findIndex((c) => /^(artifacts|iam|sql|secrets) |get-iam-policy/.test(c));
+    const firstApiUser = calls.findIndex((c) =>
+      /^(artifacts|iam|sql|secrets) |get-iam-policy/.test(c),
+    );
     assert.ok(enable < firstApiUser, `enable at ${enable}, first API call at ${firstApiUser}`);
     // Accounts exist before a binding names them; the pool before its provider.
     const idx = (re: RegExp) => calls.findIndex((c) => re.test(c));
-    assert.ok(idx(/^iam service-accounts create runway-deployer/) < idx(/add-iam-policy-binding .*runway-deployer/));
+    assert.ok(
+      idx(/^iam service-accounts create runway-deployer/) <
+        idx(/add-iam-policy-binding .*runway-deployer/),
+    );
     assert.ok(idx(/^iam workload-identity-pools create/) < idx(/providers create-oidc/));
     assert.ok(idx(/^secrets create/) < idx(/^secrets add-iam-policy-binding/));
   });
@@ -73,11 +88,18 @@ describe('bootstrap on a fresh project', () => {
       'roles/logging.logWriter',
     ]);
     for (const b of s.projectIam.bindings) {
-      assert.ok(!['roles/owner', 'roles/editor', 'roles/iam.serviceAccountUser'].includes(b.role), b.role);
+      assert.ok(
+        !['roles/owner', 'roles/editor', 'roles/iam.serviceAccountUser'].includes(b.role),
+        b.role,
+      );
     }
     assert.deepEqual(rolesOf(s.repos.runway.iam, deployer), ['roles/artifactregistry.writer']);
-    assert.deepEqual(rolesOf(s.serviceAccounts[names.runtimeSa].iam, deployer), ['roles/iam.serviceAccountUser']);
-    assert.deepEqual(rolesOf(s.secrets[names.secret].iam, runtime), ['roles/secretmanager.secretAccessor']);
+    assert.deepEqual(rolesOf(s.serviceAccounts[names.runtimeSa].iam, deployer), [
+      'roles/iam.serviceAccountUser',
+    ]);
+    assert.deepEqual(rolesOf(s.secrets[names.secret].iam, runtime), [
+      'roles/secretmanager.secretAccessor',
+    ]);
     // Only the pinned repository may impersonate the deployer.
     const wif = s.serviceAccounts[names.deployerSa].iam.bindings;
     assert.deepEqual(wif, [
@@ -96,9 +118,16 @@ describe('bootstrap on a fresh project', () => {
   it('stores DATABASE_URL in the unix-socket form through stdin, never on argv', () => {
     const s = fake.state();
     const url = s.secrets[names.secret].versions[0].data as string;
-    const password = s.sqlUsers['runway-pg'].find((u: { name: string }) => u.name === 'runway').password;
+    const password = s.sqlUsers['runway-pg'].find(
+      (u: { name: string }) => u.name === 'runway',
+    ).password;
     assert.equal(url, databaseUrl(names, password));
-    assert.match(url, new RegExp(`^postgres://runway:[^@]+@/runway\\?host=/cloudsql/${PROJECT}:${REGION}:runway-pg$`));
+    assert.match(
+      url,
+      new RegExp(
+        `^postgres://runway:[^@]+@/runway\\?host=/cloudsql/${PROJECT}:${REGION}:runway-pg$`,
+      ),
+    );
     const create = firstCalls.find((c) => c.argv[0] === 'secrets' && c.argv[1] === 'create');
     assert.equal(create?.stdin, url);
     assert.ok(!create?.argv.join(' ').includes(password));
@@ -106,12 +135,32 @@ describe('bootstrap on a fresh project', () => {
   });
 
   it('issues only commands of the plan (the ones the parser test checks)', () => {
-    const opts = { project: PROJECT, region: REGION, github: 'acme/runway', githubRepoId: '987654', service: 'runway', withCloudsql: true, setGithub: false, dryRun: false, json: true, public: false, keep: 10 } satisfies BootstrapOptions;
-    const plan = buildPlan({ opts, names, projectNumber: PROJECT_NUMBER, policyFile: 'P', password: 'PW' });
+    const opts = {
+      project: PROJECT,
+      region: REGION,
+      github: 'acme/runway',
+      githubRepoId: '987654',
+      service: 'runway',
+      withCloudsql: true,
+      setGithub: false,
+      dryRun: false,
+      json: true,
+      public: false,
+      keep: 10,
+    } satisfies BootstrapOptions;
+    const plan = buildPlan({
+      opts,
+      names,
+      projectNumber: PROJECT_NUMBER,
+      policyFile: 'P',
+      password: 'PW',
+    });
     // Same words and flags; flag values (file paths, passwords) may differ.
-    const shape = (argv: string[]) => argv.map((a) => (a.startsWith('--') ? a.split('=')[0] : a)).join(' ');
+    const shape = (argv: string[]) =>
+      argv.map((a) => (a.startsWith('--') ? a.split('=')[0] : a)).join(' ');
     const planned = new Set(plan.flatMap((s) => s.commands.map((c) => shape(c.argv))));
-    for (const c of firstCalls) assert.ok(planned.has(shape(c.argv)), `not in the plan: gcloud ${c.argv.join(' ')}`);
+    for (const c of firstCalls)
+      assert.ok(planned.has(shape(c.argv)), `not in the plan: gcloud ${c.argv.join(' ')}`);
   });
 
   it('sets the cleanup policy that keeps the last N images, out of dry-run mode', () => {
@@ -128,9 +177,15 @@ describe('bootstrap variants', () => {
     assert.equal((await runCli([...BASE, '--public', '--keep', '5'], fake.env)).code, 0);
     const s = fake.state();
     assert.equal(s.repos.runway.cleanupPolicies['keep-recent'].mostRecentVersions.keepCount, 5);
-    assert.equal(s.providers['github-actions/gh-runway'].attributeCondition, "assertion.repository == 'acme/runway'");
+    assert.equal(
+      s.providers['github-actions/gh-runway'].attributeCondition,
+      "assertion.repository == 'acme/runway'",
+    );
     assert.deepEqual(rolesOf(s.projectIam, deployer), ['roles/run.admin']);
-    assert.deepEqual(rolesOf(s.projectIam, runtime), ['roles/cloudtrace.agent', 'roles/logging.logWriter']);
+    assert.deepEqual(rolesOf(s.projectIam, runtime), [
+      'roles/cloudtrace.agent',
+      'roles/logging.logWriter',
+    ]);
     assert.equal(s.sqlInstances['runway-pg'], undefined, 'no Cloud SQL without --with-cloudsql');
   });
 });
@@ -140,7 +195,8 @@ describe('bootstrap repairs what is wrong', () => {
     const fake = createFakeGcloud();
     assert.equal((await runCli(BASE, fake.env)).code, 0);
     const s = fake.state();
-    s.providers['github-actions/gh-runway'].attributeCondition = "assertion.repository_owner == 'acme'";
+    s.providers['github-actions/gh-runway'].attributeCondition =
+      "assertion.repository_owner == 'acme'";
     s.projectIam.bindings.push(
       { role: 'roles/editor', members: [deployer] },
       { role: 'roles/iam.serviceAccountUser', members: [deployer, 'user:alice@example.com'] },
@@ -150,11 +206,20 @@ describe('bootstrap repairs what is wrong', () => {
     const r = await runCli([...BASE, '--json'], fake.env);
     assert.equal(r.code, 0, r.stderr);
     const after = fake.state();
-    assert.equal(after.providers['github-actions/gh-runway'].attributeCondition, "assertion.repository == 'acme/runway'");
+    assert.equal(
+      after.providers['github-actions/gh-runway'].attributeCondition,
+      "assertion.repository == 'acme/runway'",
+    );
     assert.deepEqual(rolesOf(after.projectIam, deployer), ['roles/run.developer']);
-    assert.deepEqual(rolesOf(after.projectIam, 'user:alice@example.com'), ['roles/iam.serviceAccountUser'], 'other members are left alone');
+    assert.deepEqual(
+      rolesOf(after.projectIam, 'user:alice@example.com'),
+      ['roles/iam.serviceAccountUser'],
+      'other members are left alone',
+    );
     assert.equal(after.serviceAccounts[names.runtimeSa].disabled, false);
-    const steps = Object.fromEntries(JSON.parse(r.stdout).steps.map((x: { id: string; status: string }) => [x.id, x.status]));
+    const steps = Object.fromEntries(
+      JSON.parse(r.stdout).steps.map((x: { id: string; status: string }) => [x.id, x.status]),
+    );
     assert.equal(steps['wif-provider'], 'updated');
     assert.equal(steps['project-iam'], 'updated');
     assert.equal(steps.registry, 'unchanged');
@@ -171,13 +236,21 @@ describe('bootstrap repairs what is wrong', () => {
     const verbs = writes(fake.calls()).map((c) => c.argv.slice(0, 3).join(' '));
     assert.deepEqual(verbs, ['sql users set-password', 'secrets versions add']);
     const after = fake.state();
-    const password = after.sqlUsers['runway-pg'].find((u: { name: string }) => u.name === 'runway').password;
+    const password = after.sqlUsers['runway-pg'].find(
+      (u: { name: string }) => u.name === 'runway',
+    ).password;
     assert.equal(after.secrets[names.secret].versions[0].data, databaseUrl(names, password));
   });
 });
 
 describe('bootstrap errors', () => {
-  const cases: Array<{ error: string; match: string; permission?: string; why: RegExp; fix: RegExp }> = [
+  const cases: Array<{
+    error: string;
+    match: string;
+    permission?: string;
+    why: RegExp;
+    fix: RegExp;
+  }> = [
     {
       error: 'permission-denied',
       match: 'artifacts repositories create',
@@ -233,7 +306,11 @@ describe('bootstrap errors', () => {
 
   it('stops at the failing step, and a re-run after the fix finishes the job', async () => {
     const fake = createFakeGcloud(
-      emptyState({ failures: [{ match: 'workload-identity-pools create', error: 'permission-denied', remaining: 1 }] }),
+      emptyState({
+        failures: [
+          { match: 'workload-identity-pools create', error: 'permission-denied', remaining: 1 },
+        ],
+      }),
     );
     const first = await runCli([...BASE, '--json'], fake.env);
     assert.equal(first.code, 1);
@@ -248,11 +325,23 @@ describe('bootstrap errors', () => {
 
   it('retries a binding that races a service account created a moment ago', async () => {
     const fake = createFakeGcloud(
-      emptyState({ failures: [{ match: 'iam service-accounts add-iam-policy-binding', error: 'not-found', remaining: 2 }] }),
+      emptyState({
+        failures: [
+          {
+            match: 'iam service-accounts add-iam-policy-binding',
+            error: 'not-found',
+            remaining: 2,
+          },
+        ],
+      }),
     );
     const r = await runCli(BASE, fake.env);
     assert.equal(r.code, 0, r.stderr);
-    assert.equal(fake.calls().filter((c) => c.argv.includes('add-iam-policy-binding') && c.argv[0] === 'iam').length, 4);
+    assert.equal(
+      fake.calls().filter((c) => c.argv.includes('add-iam-policy-binding') && c.argv[0] === 'iam')
+        .length,
+      4,
+    );
   });
 
   it('usage errors exit 2 and name the flag', async () => {
@@ -260,7 +349,10 @@ describe('bootstrap errors', () => {
     const cases = [
       [['bootstrap', '--region', REGION, '--github', 'acme/runway'], /--project is required/],
       [[...BASE, '--github-repo-id', 'abc'], /--github-repo-id must be the numeric repository id/],
-      [['bootstrap', '--project', 'Bad_Project', '--region', REGION, '--github', 'a/b'], /is not a project ID/],
+      [
+        ['bootstrap', '--project', 'Bad_Project', '--region', REGION, '--github', 'a/b'],
+        /is not a project ID/,
+      ],
       [[...BASE, '--bogus'], /Unknown option '--bogus'/],
       [['launch'], /unknown verb "launch"/],
     ] as const;
@@ -280,11 +372,35 @@ describe('bootstrap --dry-run', () => {
     assert.equal(r.code, 0, r.stderr);
     assert.deepEqual(fake.calls(), []);
     const lines = r.stdout.split('\n').filter((l) => /^ {3}(gcloud|gh) /.test(l));
-    const opts = { project: PROJECT, region: REGION, github: 'acme/runway', githubRepoId: '987654', service: 'runway', withCloudsql: true, setGithub: false, dryRun: true, json: false, public: false, keep: 10 } satisfies BootstrapOptions;
-    const plan = buildPlan({ opts, names, projectNumber: 'PROJECT_NUMBER', policyFile: 'cleanup-policy.json', password: '<generated>' });
-    assert.equal(lines.length, plan.reduce((n, s) => n + s.commands.length, 0));
+    const opts = {
+      project: PROJECT,
+      region: REGION,
+      github: 'acme/runway',
+      githubRepoId: '987654',
+      service: 'runway',
+      withCloudsql: true,
+      setGithub: false,
+      dryRun: true,
+      json: false,
+      public: false,
+      keep: 10,
+    } satisfies BootstrapOptions;
+    const plan = buildPlan({
+      opts,
+      names,
+      projectNumber: 'PROJECT_NUMBER',
+      policyFile: 'cleanup-policy.json',
+      password: '<generated>',
+    });
+    assert.equal(
+      lines.length,
+      plan.reduce((n, s) => n + s.commands.length, 0),
+    );
     assert.match(lines[0] ?? '', /^ {3}gcloud projects describe acme-runway-1/);
-    assert.ok(lines.findIndex((l) => l.includes('services enable')) < lines.findIndex((l) => l.includes('repositories create')));
+    assert.ok(
+      lines.findIndex((l) => l.includes('services enable')) <
+        lines.findIndex((l) => l.includes('repositories create')),
+    );
     assert.ok(!r.stdout.includes('--password=') || r.stdout.includes("'--password=<generated>'"));
     const json = await runCli([...FULL, '--dry-run', '--json'], fake.env);
     const doc = JSON.parse(json.stdout);

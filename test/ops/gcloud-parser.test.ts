@@ -24,31 +24,73 @@ import type { BootstrapOptions } from '../../ops/bootstrap/step.ts';
 import { cleanupPolicy } from '../../ops/bootstrap/steps/registry.ts';
 import { deriveNames } from '../../ops/names.ts';
 
-const GCLOUD = ['/usr/bin/gcloud', ...(process.env.PATH ?? '').split(delimiter).map((d) => join(d, 'gcloud'))].find(
-  (p) => existsSync(p),
-);
+const GCLOUD = [
+  '/usr/bin/gcloud',
+  ...(process.env.PATH ?? '').split(delimiter).map((d) => join(d, 'gcloud')),
+].find((p) => existsSync(p));
 const MARKER = 'runway-parser-probe';
-const ARG_ERROR = /unrecognized arguments|Invalid choice|argument [^\n]*: |ERROR: \(gcloud[^)]*\) (?:argument|Invalid value|Bad value|Missing required)/;
-const APIS = ['ARTIFACTREGISTRY', 'SERVICEUSAGE', 'IAM', 'CLOUDRESOURCEMANAGER', 'SECRETMANAGER', 'SQL'];
+const ARG_ERROR =
+  /unrecognized arguments|Invalid choice|argument [^\n]*: |ERROR: \(gcloud[^)]*\) (?:argument|Invalid value|Bad value|Missing required)/;
+const APIS = [
+  'ARTIFACTREGISTRY',
+  'SERVICEUSAGE',
+  'IAM',
+  'CLOUDRESOURCEMANAGER',
+  'SECRETMANAGER',
+  'SQL',
+];
 
 function commandLines(dir: string): Array<{ argv: string[]; stdin?: string }> {
   const policyFile = join(dir, 'cleanup-policy.json');
   writeFileSync(policyFile, JSON.stringify(cleanupPolicy(10)));
   const variants: BootstrapOptions[] = [
     // All options on: Cloud SQL steps, numeric repository id, run.admin.
-    { project: 'acme-runway-1', region: 'europe-west1', github: 'acme/runway', githubRepoId: '987654', service: 'runway', withCloudsql: true, setGithub: false, dryRun: false, json: false, public: true, keep: 10 },
+    {
+      project: 'acme-runway-1',
+      region: 'europe-west1',
+      github: 'acme/runway',
+      githubRepoId: '987654',
+      service: 'runway',
+      withCloudsql: true,
+      setGithub: false,
+      dryRun: false,
+      json: false,
+      public: true,
+      keep: 10,
+    },
     // Pinned by name instead of id.
-    { project: 'acme-runway-1', region: 'us-central1', github: 'acme/runway', service: 'api', withCloudsql: false, setGithub: false, dryRun: false, json: false, public: false, keep: 3 },
+    {
+      project: 'acme-runway-1',
+      region: 'us-central1',
+      github: 'acme/runway',
+      service: 'api',
+      withCloudsql: false,
+      setGithub: false,
+      dryRun: false,
+      json: false,
+      public: false,
+      keep: 3,
+    },
   ];
   const seen = new Set<string>();
   const out: Array<{ argv: string[]; stdin?: string }> = [];
   for (const opts of variants) {
     const names = deriveNames(opts.project, opts.region, opts.service);
-    for (const argv of allGcloudCommands({ opts, names, projectNumber: '123456789012', policyFile, password: 'pw-Abc123_x' })) {
+    for (const argv of allGcloudCommands({
+      opts,
+      names,
+      projectNumber: '123456789012',
+      policyFile,
+      password: 'pw-Abc123_x',
+    })) {
       const key = argv.join('\0');
       if (seen.has(key)) continue;
       seen.add(key);
-      out.push(argv.includes('--data-file=-') ? { argv, stdin: 'postgres://u:p@/db?host=/cloudsql/a:b:c' } : { argv });
+      out.push(
+        argv.includes('--data-file=-')
+          ? { argv, stdin: 'postgres://u:p@/db?host=/cloudsql/a:b:c' }
+          : { argv },
+      );
     }
   }
   return out;
@@ -61,17 +103,28 @@ interface Run {
   ms: number;
 }
 
-function runGcloud(argv: string[], env: Record<string, string>, stdin?: string, timeoutMs = 60_000): Promise<Run> {
+function runGcloud(
+  argv: string[],
+  env: Record<string, string>,
+  stdin?: string,
+  timeoutMs = 60_000,
+): Promise<Run> {
   const start = Date.now();
   return new Promise((resolve) => {
-    const child = spawn(GCLOUD as string, argv, { env, stdio: ['pipe', 'ignore', 'pipe'], timeout: timeoutMs });
+    const child = spawn(GCLOUD as string, argv, {
+      env,
+      stdio: ['pipe', 'ignore', 'pipe'],
+      timeout: timeoutMs,
+    });
     let stderr = '';
     child.stderr.setEncoding('utf8').on('data', (c: string) => {
       stderr += c;
     });
     child.stdin.on('error', () => {});
     child.stdin.end(stdin ?? '');
-    child.on('close', (code) => resolve({ argv, code: code ?? -1, stderr, ms: Date.now() - start }));
+    child.on('close', (code) =>
+      resolve({ argv, code: code ?? -1, stderr, ms: Date.now() - start }),
+    );
   });
 }
 
@@ -105,7 +158,9 @@ function gcloudEnv(dir: string, endpoint: string): Record<string, string> {
   return env;
 }
 
-describe('the real gcloud accepts every bootstrap command line', { skip: GCLOUD ? false : 'gcloud is not installed' }, () => {
+describe('the real gcloud accepts every bootstrap command line', {
+  skip: GCLOUD ? false : 'gcloud is not installed',
+}, () => {
   it('fails on the network, not on the arguments', { timeout: 120_000 }, async () => {
     const dir = mkdtempSync(join(tmpdir(), 'runway-gcloud-parser-'));
     const requests: string[] = [];
@@ -114,7 +169,9 @@ describe('the real gcloud accepts every bootstrap command line', { skip: GCLOUD 
       req.on('end', () => {
         requests.push(`${req.method} ${req.url}`);
         res.writeHead(400, { 'content-type': 'application/json' });
-        res.end(JSON.stringify({ error: { code: 400, message: MARKER, status: 'FAILED_PRECONDITION' } }));
+        res.end(
+          JSON.stringify({ error: { code: 400, message: MARKER, status: 'FAILED_PRECONDITION' } }),
+        );
       });
     });
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
@@ -134,7 +191,15 @@ describe('the real gcloud accepts every bootstrap command line', { skip: GCLOUD 
       await runGcloud(['config', 'list', '--format=none'], env);
 
       const closedRun = runGcloud(
-        ['artifacts', 'repositories', 'describe', 'runway', '--location=europe-west1', '--project=acme-runway-1', '--format=json'],
+        [
+          'artifacts',
+          'repositories',
+          'describe',
+          'runway',
+          '--location=europe-west1',
+          '--project=acme-runway-1',
+          '--format=json',
+        ],
         gcloudEnv(dir, `http://127.0.0.1:${closed}/`),
         undefined,
         90_000,
@@ -143,17 +208,25 @@ describe('the real gcloud accepts every bootstrap command line', { skip: GCLOUD 
       const problems: string[] = [];
       for (const r of runs) {
         const cmd = `gcloud ${r.argv.join(' ')}`;
-        if (r.code === 2 || ARG_ERROR.test(r.stderr)) problems.push(`${cmd}\n  rejected its arguments: ${r.stderr.trim()}`);
+        if (r.code === 2 || ARG_ERROR.test(r.stderr))
+          problems.push(`${cmd}\n  rejected its arguments: ${r.stderr.trim()}`);
         else if (r.code === 0) problems.push(`${cmd}\n  succeeded offline?`);
-        else if (!r.stderr.includes(MARKER)) problems.push(`${cmd}\n  did not reach the endpoint: ${r.stderr.trim()}`);
+        else if (!r.stderr.includes(MARKER))
+          problems.push(`${cmd}\n  did not reach the endpoint: ${r.stderr.trim()}`);
       }
       assert.deepEqual(problems, []);
-      assert.ok(requests.length >= commands.length, `${requests.length} requests for ${commands.length} commands`);
+      assert.ok(
+        requests.length >= commands.length,
+        `${requests.length} requests for ${commands.length} commands`,
+      );
 
       const c = await closedRun;
       assert.notEqual(c.code, 2, c.stderr);
       assert.doesNotMatch(c.stderr, ARG_ERROR);
-      assert.match(c.stderr, /Connection refused|Failed to establish a new connection|ConnectionError/);
+      assert.match(
+        c.stderr,
+        /Connection refused|Failed to establish a new connection|ConnectionError/,
+      );
     } finally {
       server.close();
     }

@@ -9,7 +9,7 @@ export function requiredApis(opts: Pick<BootstrapOptions, 'withCloudsql'>): stri
   return opts.withCloudsql ? [...BASE_APIS, ...CLOUDSQL_APIS] : [...BASE_APIS];
 }
 
-export const apisStep: Step = {
+export const apisStep: Step<'list' | 'enable'> = {
   id: 'apis',
   title: 'Required APIs are enabled',
   commands: ({ opts }) => ({

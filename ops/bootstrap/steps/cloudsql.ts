@@ -16,11 +16,18 @@ export function databaseUrl(names: Names, password: string): string {
   return `postgres://${names.dbUser}:${encodeURIComponent(password)}@/${names.database}?host=/cloudsql/${names.sqlConnectionName}`;
 }
 
-export const sqlInstanceStep: Step = {
+export const sqlInstanceStep: Step<'describe' | 'create'> = {
   id: 'sql-instance',
   title: 'Cloud SQL for PostgreSQL instance',
   commands: ({ opts, names }) => ({
-    describe: read(['sql', 'instances', 'describe', names.sqlInstance, `--project=${opts.project}`, '--format=json']),
+    describe: read([
+      'sql',
+      'instances',
+      'describe',
+      names.sqlInstance,
+      `--project=${opts.project}`,
+      '--format=json',
+    ]),
     create: write(
       [
         'sql',
@@ -77,18 +84,24 @@ export const sqlInstanceStep: Step = {
       },
       { timeoutMs: 30 * 60_000 },
     );
-    return { status: 'created', changes: [`created Cloud SQL instance ${names.sqlConnectionName}`] };
+    return {
+      status: 'created',
+      changes: [`created Cloud SQL instance ${names.sqlConnectionName}`],
+    };
   },
 };
 
-export const sqlDatabaseStep: Step = {
+export const sqlDatabaseStep: Step<'describe' | 'create'> = {
   id: 'sql-database',
   title: 'Database on the instance',
   commands: ({ opts, names }) => {
     const scope = [`--instance=${names.sqlInstance}`, `--project=${opts.project}`];
     return {
       describe: read(['sql', 'databases', 'describe', names.database, ...scope, '--format=json']),
-      create: write(['sql', 'databases', 'create', names.database, ...scope], 'if the database is missing'),
+      create: write(
+        ['sql', 'databases', 'create', names.database, ...scope],
+        'if the database is missing',
+      ),
     };
   },
   async apply(ctx) {
@@ -118,7 +131,9 @@ export const sqlDatabaseStep: Step = {
  * secret, so if either is missing a new password is set on the user and a new
  * secret version is written. When both exist nothing is touched.
  */
-export const sqlUserSecretStep: Step = {
+export const sqlUserSecretStep: Step<
+  'users' | 'secret' | 'versions' | 'createUser' | 'setPassword' | 'createSecret' | 'addVersion'
+> = {
   id: 'sql-user-secret',
   title: 'Database user and the DATABASE_URL secret',
   commands: ({ opts, names, password }) => {
@@ -141,7 +156,10 @@ export const sqlUserSecretStep: Step = {
         // gcloud sql users create has no stdin or file option for the password
         // (only --password or an interactive prompt), so it is on argv for the
         // second the call lasts; it is never printed.
-        ...write(['sql', 'users', 'create', names.dbUser, `--password=${password}`, ...scope], 'if the user is missing'),
+        ...write(
+          ['sql', 'users', 'create', names.dbUser, `--password=${password}`, ...scope],
+          'if the user is missing',
+        ),
         secretArgs: [password],
       },
       setPassword: {
@@ -219,7 +237,11 @@ export const sqlUserSecretStep: Step = {
     if (secretExists) {
       await ctx.gcloud.must(
         cmds.addVersion.argv,
-        { what: `add a version to secret ${names.secret}`, project, role: 'roles/secretmanager.admin' },
+        {
+          what: `add a version to secret ${names.secret}`,
+          project,
+          role: 'roles/secretmanager.admin',
+        },
         { stdin: url },
       );
       changes.push(`stored DATABASE_URL as a new version of ${names.secret}`);

@@ -41,7 +41,11 @@ export const githubStep: Step = {
     const vars = githubVariables(ctx.input);
     ctx.outputs.githubVariables = vars;
     if (!ctx.input.opts.setGithub) {
-      return { status: 'unchanged', changes: [], notes: ['set them with --set-github, or by hand (printed below)'] };
+      return {
+        status: 'unchanged',
+        changes: [],
+        notes: ['set them with --set-github, or by hand (printed below)'],
+      };
     }
     const gh = createGcloud({ env: ctx.env, bin: 'gh' });
     const version = await gh.run(['--version'], { timeoutMs: 10_000 });
@@ -49,7 +53,9 @@ export const githubStep: Step = {
       return {
         status: 'unchanged',
         changes: [],
-        notes: ['gh is not installed: set the variables printed below in Settings > Secrets and variables > Actions > Variables'],
+        notes: [
+          'gh is not installed: set the variables printed below in Settings > Secrets and variables > Actions > Variables',
+        ],
       };
     }
     const changes: string[] = [];

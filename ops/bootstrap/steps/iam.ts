@@ -15,8 +15,9 @@
 // / run.executions.* / run.revisions.* / run.routes.*, which run.developer
 // holds. What it lacks is run.*.setIamPolicy, needed only to make the service
 // public (--allow-unauthenticated). --public asks for run.admin for that.
-import type { GcloudError } from '../../gcloud/run.ts';
+
 import { hasBinding, type Policy, rolesOf } from '../../gcloud/iam.ts';
+import type { GcloudError } from '../../gcloud/run.ts';
 import type { BootstrapOptions, PlannedCommand, Step, StepContext, StepOutcome } from '../step.ts';
 import { read, write } from '../step.ts';
 
@@ -55,7 +56,8 @@ async function mustWithPropagation(
     } catch (err) {
       const e = err as GcloudError;
       const propagating =
-        e.failure?.kind === 'not-found' || /Service account .* does not exist/i.test(e.result?.stderr ?? '');
+        e.failure?.kind === 'not-found' ||
+        /Service account .* does not exist/i.test(e.result?.stderr ?? '');
       if (!propagating || attempt >= 6) throw err;
       await new Promise((r) => setTimeout(r, ctx.retryDelayMs * attempt));
     }
@@ -85,7 +87,12 @@ async function ensureBindings(
   const changes: string[] = [];
   for (const { member, role } of wanted) {
     if (hasBinding(policy, role, member)) continue;
-    await mustWithPropagation(ctx, target.add(member, role), `grant ${role} to ${member} on ${target.label}`, target.adminRole);
+    await mustWithPropagation(
+      ctx,
+      target.add(member, role),
+      `grant ${role} to ${member} on ${target.label}`,
+      target.adminRole,
+    );
     changes.push(`granted ${role} to ${member} on ${target.label}`);
   }
   for (const { member, role } of forbidden) {
@@ -122,7 +129,15 @@ function projectAdd(project: string, member: string, role: string): string[] {
 }
 
 function projectRemove(project: string, member: string, role: string): string[] {
-  return ['projects', 'remove-iam-policy-binding', project, `--member=${member}`, `--role=${role}`, '--all', '--format=none'];
+  return [
+    'projects',
+    'remove-iam-policy-binding',
+    project,
+    `--member=${member}`,
+    `--role=${role}`,
+    '--all',
+    '--format=none',
+  ];
 }
 
 export const projectIamStep: Step = {
@@ -133,7 +148,10 @@ export const projectIamStep: Step = {
       get: read(['projects', 'get-iam-policy', opts.project, '--format=json']),
     };
     for (const { member, role } of projectWanted(opts, names.runtimeSa, names.deployerSa)) {
-      cmds[`add ${member} ${role}`] = write(projectAdd(opts.project, member, role), `if ${member} lacks ${role}`);
+      cmds[`add ${member} ${role}`] = write(
+        projectAdd(opts.project, member, role),
+        `if ${member} lacks ${role}`,
+      );
     }
     cmds.remove = write(
       projectRemove(opts.project, sa(names.deployerSa), 'roles/editor'),
@@ -157,7 +175,9 @@ export const projectIamStep: Step = {
       },
       projectWanted(opts, names.runtimeSa, names.deployerSa),
       [
-        ...[runtime, deployer].flatMap((member) => FORBIDDEN_PROJECT_ROLES.map((role) => ({ member, role }))),
+        ...[runtime, deployer].flatMap((member) =>
+          FORBIDDEN_PROJECT_ROLES.map((role) => ({ member, role })),
+        ),
         { member: deployer, role: otherRunRole },
         { member: runtime, role: 'roles/run.admin' },
         { member: runtime, role: 'roles/run.developer' },
@@ -166,13 +186,20 @@ export const projectIamStep: Step = {
   },
 };
 
-export const registryIamStep: Step = {
+export const registryIamStep: Step<'get' | 'add'> = {
   id: 'registry-iam',
   title: 'Deployer may push to this repository only',
   commands: ({ opts, names }) => {
     const loc = [`--location=${opts.region}`, `--project=${opts.project}`];
     return {
-      get: read(['artifacts', 'repositories', 'get-iam-policy', names.repository, ...loc, '--format=json']),
+      get: read([
+        'artifacts',
+        'repositories',
+        'get-iam-policy',
+        names.repository,
+        ...loc,
+        '--format=json',
+      ]),
       add: write(
         [
           'artifacts',
@@ -204,11 +231,18 @@ export const registryIamStep: Step = {
   },
 };
 
-export const actAsIamStep: Step = {
+export const actAsIamStep: Step<'get' | 'add'> = {
   id: 'act-as-runtime',
   title: 'Deployer may act as the runtime account only (resource-level serviceAccountUser)',
   commands: ({ opts, names }) => ({
-    get: read(['iam', 'service-accounts', 'get-iam-policy', names.runtimeSa, `--project=${opts.project}`, '--format=json']),
+    get: read([
+      'iam',
+      'service-accounts',
+      'get-iam-policy',
+      names.runtimeSa,
+      `--project=${opts.project}`,
+      '--format=json',
+    ]),
     add: write(
       [
         'iam',
@@ -239,11 +273,17 @@ export const actAsIamStep: Step = {
   },
 };
 
-export const secretIamStep: Step = {
+export const secretIamStep: Step<'get' | 'add'> = {
   id: 'secret-iam',
   title: 'Runtime may read its own secret only',
   commands: ({ opts, names }) => ({
-    get: read(['secrets', 'get-iam-policy', names.secret, `--project=${opts.project}`, '--format=json']),
+    get: read([
+      'secrets',
+      'get-iam-policy',
+      names.secret,
+      `--project=${opts.project}`,
+      '--format=json',
+    ]),
     add: write(
       [
         'secrets',

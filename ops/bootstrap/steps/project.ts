@@ -4,7 +4,7 @@
 import type { Step } from '../step.ts';
 import { read } from '../step.ts';
 
-export const projectStep: Step = {
+export const projectStep: Step<'describe'> = {
   id: 'project',
   title: 'Project exists and is reachable',
   commands: ({ opts }) => ({

@@ -42,13 +42,20 @@ export function cleanupPolicyIsCurrent(repo: Repo, keep: number): boolean {
   );
 }
 
-export const registryStep: Step = {
+export const registryStep: Step<'describe' | 'create' | 'cleanup'> = {
   id: 'registry',
   title: 'Artifact Registry Docker repository with a cleanup policy',
   commands: ({ opts, names, policyFile }) => {
     const loc = [`--location=${opts.region}`, `--project=${opts.project}`];
     return {
-      describe: read(['artifacts', 'repositories', 'describe', names.repository, ...loc, '--format=json']),
+      describe: read([
+        'artifacts',
+        'repositories',
+        'describe',
+        names.repository,
+        ...loc,
+        '--format=json',
+      ]),
       create: write(
         [
           'artifacts',
@@ -110,7 +117,9 @@ export const registryStep: Step = {
         project: opts.project,
         role: 'roles/artifactregistry.admin',
       });
-      changes.push(`cleanup policy keeps the last ${opts.keep} images, deletes older ones after 7 days`);
+      changes.push(
+        `cleanup policy keeps the last ${opts.keep} images, deletes older ones after 7 days`,
+      );
     }
     if (changes.length === 0) return { status: 'unchanged', changes };
     return { status: changes[0]?.startsWith('created') ? 'created' : 'updated', changes };

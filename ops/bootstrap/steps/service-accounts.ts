@@ -5,7 +5,7 @@ import { isNotFound } from '../../gcloud/run.ts';
 import type { Step } from '../step.ts';
 import { read, write } from '../step.ts';
 
-function serviceAccountStep(kind: 'runtime' | 'deployer'): Step {
+function serviceAccountStep(kind: 'runtime' | 'deployer'): Step<'describe' | 'create' | 'enable'> {
   return {
     id: `${kind}-sa`,
     title: `${kind === 'runtime' ? 'Runtime' : 'Deployer'} service account`,

@@ -4,8 +4,9 @@
 // (GitHub has one issuer for everyone, so a provider without a condition
 // trusts every repository on GitHub), and workloadIdentityUser on the
 // deployer is granted to that repository's principalSet only.
-import { isNotFound } from '../../gcloud/run.ts';
+
 import { hasBinding, membersOf, type Policy } from '../../gcloud/iam.ts';
+import { isNotFound } from '../../gcloud/run.ts';
 import {
   ATTRIBUTE_MAPPING,
   attributeCondition,
@@ -15,13 +16,20 @@ import {
 import type { Step } from '../step.ts';
 import { read, write } from '../step.ts';
 
-export const wifPoolStep: Step = {
+export const wifPoolStep: Step<'describe' | 'create' | 'undelete'> = {
   id: 'wif-pool',
   title: 'Workload Identity pool for GitHub Actions',
   commands: ({ opts, names }) => {
     const scope = ['--location=global', `--project=${opts.project}`];
     return {
-      describe: read(['iam', 'workload-identity-pools', 'describe', names.pool, ...scope, '--format=json']),
+      describe: read([
+        'iam',
+        'workload-identity-pools',
+        'describe',
+        names.pool,
+        ...scope,
+        '--format=json',
+      ]),
       create: write(
         [
           'iam',
@@ -35,25 +43,41 @@ export const wifPoolStep: Step = {
         'if the pool is missing',
       ),
       // A deleted pool stays for 30 days and blocks its ID; bring it back.
-      undelete: write(['iam', 'workload-identity-pools', 'undelete', names.pool, ...scope], 'if the pool was deleted'),
+      undelete: write(
+        ['iam', 'workload-identity-pools', 'undelete', names.pool, ...scope],
+        'if the pool was deleted',
+      ),
     };
   },
   async apply(ctx) {
     const { opts, names } = ctx.input;
     const cmds = this.commands(ctx.input);
     let pool: { state?: string; disabled?: boolean } | null = null;
-    const context = (what: string) => ({ what, project: opts.project, role: 'roles/iam.workloadIdentityPoolAdmin' });
+    const context = (what: string) => ({
+      what,
+      project: opts.project,
+      role: 'roles/iam.workloadIdentityPoolAdmin',
+    });
     try {
-      pool = await ctx.gcloud.json(cmds.describe.argv, context(`read workload identity pool ${names.pool}`));
+      pool = await ctx.gcloud.json(
+        cmds.describe.argv,
+        context(`read workload identity pool ${names.pool}`),
+      );
     } catch (err) {
       if (!isNotFound(err)) throw err;
     }
     if (!pool) {
-      await ctx.gcloud.must(cmds.create.argv, context(`create workload identity pool ${names.pool}`));
+      await ctx.gcloud.must(
+        cmds.create.argv,
+        context(`create workload identity pool ${names.pool}`),
+      );
       return { status: 'created', changes: [`created pool ${names.pool}`] };
     }
     if (pool.state === 'DELETED') {
-      await ctx.gcloud.must(cmds.undelete.argv, context(`undelete workload identity pool ${names.pool}`));
+      await ctx.gcloud.must(
+        cmds.undelete.argv,
+        context(`undelete workload identity pool ${names.pool}`),
+      );
       return { status: 'updated', changes: [`restored deleted pool ${names.pool}`] };
     }
     return { status: 'unchanged', changes: [] };
@@ -68,7 +92,9 @@ interface Provider {
 }
 
 export function providerIsCurrent(p: Provider, condition: string): boolean {
-  const want = Object.fromEntries(ATTRIBUTE_MAPPING.split(',').map((kv) => kv.split('=') as [string, string]));
+  const want = Object.fromEntries(
+    ATTRIBUTE_MAPPING.split(',').map((kv) => kv.split('=') as [string, string]),
+  );
   return (
     p.attributeCondition === condition &&
     p.oidc?.issuerUri === GITHUB_ISSUER &&
@@ -76,11 +102,15 @@ export function providerIsCurrent(p: Provider, condition: string): boolean {
   );
 }
 
-export const wifProviderStep: Step = {
+export const wifProviderStep: Step<'describe' | 'create' | 'undelete' | 'update'> = {
   id: 'wif-provider',
   title: 'GitHub OIDC provider pinned to the repository',
   commands: ({ opts, names }) => {
-    const scope = [`--workload-identity-pool=${names.pool}`, '--location=global', `--project=${opts.project}`];
+    const scope = [
+      `--workload-identity-pool=${names.pool}`,
+      '--location=global',
+      `--project=${opts.project}`,
+    ];
     const spec = [
       `--issuer-uri=${GITHUB_ISSUER}`,
       `--attribute-mapping=${ATTRIBUTE_MAPPING}`,
@@ -114,7 +144,15 @@ export const wifProviderStep: Step = {
         'if the provider was deleted',
       ),
       update: write(
-        ['iam', 'workload-identity-pools', 'providers', 'update-oidc', names.provider, ...spec, ...scope],
+        [
+          'iam',
+          'workload-identity-pools',
+          'providers',
+          'update-oidc',
+          names.provider,
+          ...spec,
+          ...scope,
+        ],
         'if the condition, mapping or issuer differ (e.g. the condition does not pin the repository)',
       ),
     };
@@ -122,16 +160,26 @@ export const wifProviderStep: Step = {
   async apply(ctx) {
     const { opts, names } = ctx.input;
     const cmds = this.commands(ctx.input);
-    const context = (what: string) => ({ what, project: opts.project, role: 'roles/iam.workloadIdentityPoolAdmin' });
+    const context = (what: string) => ({
+      what,
+      project: opts.project,
+      role: 'roles/iam.workloadIdentityPoolAdmin',
+    });
     let provider: Provider | null = null;
     try {
-      provider = await ctx.gcloud.json<Provider>(cmds.describe.argv, context(`read provider ${names.provider}`));
+      provider = await ctx.gcloud.json<Provider>(
+        cmds.describe.argv,
+        context(`read provider ${names.provider}`),
+      );
     } catch (err) {
       if (!isNotFound(err)) throw err;
     }
     if (!provider) {
       await ctx.gcloud.must(cmds.create.argv, context(`create OIDC provider ${names.provider}`));
-      return { status: 'created', changes: [`created provider ${names.provider} for ${opts.github}`] };
+      return {
+        status: 'created',
+        changes: [`created provider ${names.provider} for ${opts.github}`],
+      };
     }
     const changes: string[] = [];
     if (provider.state === 'DELETED') {
@@ -149,13 +197,20 @@ export const wifProviderStep: Step = {
   },
 };
 
-export const wifBindingStep: Step = {
+export const wifBindingStep: Step<'get' | 'add'> = {
   id: 'wif-binding',
   title: 'Only that repository may impersonate the deployer',
   commands: ({ opts, names, projectNumber }) => {
     const p = `--project=${opts.project}`;
     return {
-      get: read(['iam', 'service-accounts', 'get-iam-policy', names.deployerSa, p, '--format=json']),
+      get: read([
+        'iam',
+        'service-accounts',
+        'get-iam-policy',
+        names.deployerSa,
+        p,
+        '--format=json',
+      ]),
       add: write(
         [
           'iam',
@@ -199,6 +254,10 @@ export const wifBindingStep: Step = {
       project: opts.project,
       role: 'roles/iam.serviceAccountAdmin',
     });
-    return { status: 'created', changes: [`granted workloadIdentityUser on the deployer to ${member}`], notes };
+    return {
+      status: 'created',
+      changes: [`granted workloadIdentityUser on the deployer to ${member}`],
+      notes,
+    };
   },
 };

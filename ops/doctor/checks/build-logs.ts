@@ -41,8 +41,11 @@ export const buildLogsCheck: Check = {
             });
           }
         }
-        const streamsToOwnBucket = /--default-buckets-behavior=regional-user-owned-bucket|--gcs-log-dir/.test(t);
-        const loggingOnly = sources.cloudBuildConfigs.some((f) => /CLOUD_LOGGING_ONLY/.test(repo.read(f) ?? ''));
+        const streamsToOwnBucket =
+          /--default-buckets-behavior=regional-user-owned-bucket|--gcs-log-dir/.test(t);
+        const loggingOnly = sources.cloudBuildConfigs.some((f) =>
+          /CLOUD_LOGGING_ONLY/.test(repo.read(f) ?? ''),
+        );
         if (!streamsToOwnBucket && !loggingOnly) {
           findings.push({
             id: 'cloud-build-log-streaming',
@@ -54,7 +57,12 @@ export const buildLogsCheck: Check = {
           });
         }
       }
-      if (/\bgcloud\s+(?:beta\s+)?run\s+(?:deploy|services\s+(?:update|replace)|services\s+update-traffic)\b/.test(t) && /--async\b/.test(t)) {
+      if (
+        /\bgcloud\s+(?:beta\s+)?run\s+(?:deploy|services\s+(?:update|replace)|services\s+update-traffic)\b/.test(
+          t,
+        ) &&
+        /--async\b/.test(t)
+      ) {
         findings.push({
           id: 'deploy-async',
           pitfall: 6,

@@ -24,7 +24,10 @@ const BUILDKIT_ONLY: Array<{ re: RegExp; what: string; keyword?: RegExp }> = [
   },
 ];
 
-export function buildkitFindings(file: string, text: string): Array<{ line: number; what: string }> {
+export function buildkitFindings(
+  file: string,
+  text: string,
+): Array<{ line: number; what: string }> {
   const out: Array<{ line: number; what: string }> = [];
   const syntax = text.split(/\r?\n/).findIndex((l) => /^\s*#\s*syntax\s*=/i.test(l));
   if (syntax >= 0) out.push({ line: syntax + 1, what: BUILDKIT_ONLY[0]?.what ?? '# syntax=' });

@@ -9,7 +9,8 @@ import type { Check, Finding } from '../types.ts';
 
 export type ImageVerdict = 'immutable' | 'mutable-latest' | 'mutable-tag' | 'unknown';
 
-const SHA_REF = /github\.sha|GITHUB_SHA|\bsha\b|_sha\b|\bsha_|sha[-_]?short|short[-_]?sha|commit|digest|\bSHA\b|\bgit_sha/i;
+const SHA_REF =
+  /github\.sha|GITHUB_SHA|\bsha\b|_sha\b|\bsha_|sha[-_]?short|short[-_]?sha|commit|digest|\bSHA\b|\bgit_sha/i;
 
 export function judgeImage(image: string): ImageVerdict {
   const v = image.trim().replace(/^["']|["']$/g, '');
@@ -31,7 +32,12 @@ export function judgeImage(image: string): ImageVerdict {
   return 'mutable-tag';
 }
 
-function finding(where: string, image: string, verdict: ImageVerdict, file: string): Finding | null {
+function finding(
+  where: string,
+  image: string,
+  verdict: ImageVerdict,
+  file: string,
+): Finding | null {
   if (verdict === 'immutable' || verdict === 'unknown') return null;
   const latest = verdict === 'mutable-latest';
   return {

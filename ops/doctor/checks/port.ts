@@ -25,7 +25,8 @@ export const portCheck: Check = {
         if (ins.keyword === 'EXPOSE') {
           for (const p of ins.args.split(/\s+/)) {
             const n = Number(p.split('/')[0]);
-            if (Number.isInteger(n) && n > 0) seen.push({ where: `Dockerfile:${ins.line} EXPOSE`, port: n });
+            if (Number.isInteger(n) && n > 0)
+              seen.push({ where: `Dockerfile:${ins.line} EXPOSE`, port: n });
           }
         }
         if (ins.keyword === 'ENV') {
@@ -39,7 +40,10 @@ export const portCheck: Check = {
     if (svc?.container) {
       const ports = svc.container.ports ?? [];
       const cp = ports.find((p) => typeof p.containerPort === 'number')?.containerPort;
-      seen.push({ where: `${SERVICE_YAML} containerPort${cp === undefined ? ' (unset: Cloud Run uses 8080)' : ''}`, port: cp ?? 8080 });
+      seen.push({
+        where: `${SERVICE_YAML} containerPort${cp === undefined ? ' (unset: Cloud Run uses 8080)' : ''}`,
+        port: cp ?? 8080,
+      });
       if ((svc.container.env ?? []).some((e) => e.name === 'PORT')) {
         findings.push({
           id: 'port-env-reserved',

@@ -173,10 +173,16 @@ export const probesCheck: Check = {
     if (measured && measured.connectTimeoutSeconds === null) {
       // Fall back to the app's own default connect timeout.
       const cfg = await appConfigDefaults(repo);
-      const hit = Object.entries(cfg ?? {}).find(([k, v]) => /connect.?timeout/i.test(k) && typeof v === 'number');
+      const hit = Object.entries(cfg ?? {}).find(
+        ([k, v]) => /connect.?timeout/i.test(k) && typeof v === 'number',
+      );
       if (hit) measured.connectTimeoutSeconds = seconds(hit[0], hit[1] as number);
     }
-    if (!measured || measured.coldStartSeconds === null || measured.connectTimeoutSeconds === null) {
+    if (
+      !measured ||
+      measured.coldStartSeconds === null ||
+      measured.connectTimeoutSeconds === null
+    ) {
       findings.push({
         id: 'probe-budget-unmeasured',
         pitfall: null,

@@ -8,7 +8,8 @@ import type { Repo } from '../repo.ts';
 import { collectSources } from '../sources.ts';
 import type { Check, Finding } from '../types.ts';
 
-const KEY_NAME = /(^|\/)(gha-creds-[^/]*\.json|[^/]*-key\.json|[^/]*\.p12|service-account[^/]*\.json|credentials\.json|[^/]*-sa-key[^/]*)$/i;
+const KEY_NAME =
+  /(^|\/)(gha-creds-[^/]*\.json|[^/]*-key\.json|[^/]*\.p12|service-account[^/]*\.json|credentials\.json|[^/]*-sa-key[^/]*)$/i;
 
 export function isKeyFile(path: string, read: (p: string) => string | null): boolean {
   if (KEY_NAME.test(path)) return true;
@@ -53,7 +54,10 @@ export const secretsCheck: Check = {
             pitfall: null,
             severity: 'error',
             message: `${f} looks like a credential and is in the Docker build context (not excluded by .dockerignore): COPY . . would put it in the image`,
-            fix: `Delete ${f} (use Workload Identity Federation instead of keys) and add "**/${f.split('/').pop()?.replace(/^gha-creds-.*/, 'gha-creds-*.json')}" to .dockerignore`,
+            fix: `Delete ${f} (use Workload Identity Federation instead of keys) and add "**/${f
+              .split('/')
+              .pop()
+              ?.replace(/^gha-creds-.*/, 'gha-creds-*.json')}" to .dockerignore`,
             file: f,
           });
         }
@@ -100,7 +104,9 @@ export const secretsCheck: Check = {
     }
 
     // The workflow: a key where WIF is configured.
-    const auth = collectSources(repo).actions.filter((a) => /google-github-actions\/auth@/.test(a.uses));
+    const auth = collectSources(repo).actions.filter((a) =>
+      /google-github-actions\/auth@/.test(a.uses),
+    );
     const wif = auth.filter((a) => a.with.workload_identity_provider);
     for (const a of auth.filter((x) => x.with.credentials_json)) {
       const name = `${a.file} (${a.name ?? a.uses})`;

@@ -1,3 +1,4 @@
+// biome-ignore-all lint/suspicious/noFallthroughSwitchClause: every case ends in out(), die() or process.exit(), which never return
 // A stand-in for gcloud, small but faithful where bootstrap and doctor look:
 // it records every argv (one JSON line per call), serves and mutates state
 // from a JSON file (so a second run sees what the first created), refuses
@@ -323,7 +324,8 @@ switch (command) {
     out(state.sqlUsers[flags.get('instance') ?? ''] ?? []);
   case 'sql users create':
   case 'sql users set-password': {
-    const list = (state.sqlUsers[flags.get('instance') ?? ''] ??= []);
+    state.sqlUsers[flags.get('instance') ?? ''] ??= [];
+    const list = state.sqlUsers[flags.get('instance') ?? ''];
     const existing = list.find((u) => u.name === arg);
     if (existing) existing.password = flags.get('password');
     else list.push({ name: arg ?? '', password: flags.get('password') });

@@ -38,7 +38,8 @@ export interface Fake {
   dir: string;
   env: Record<string, string>;
   calls(): Array<{ argv: string[]; stdin?: string }>;
-  state(): ReturnType<typeof emptyState> & Record<string, any>;
+  // biome-ignore lint/suspicious/noExplicitAny: the state is JSON that tests index freely
+  state(): any;
   setState(s: unknown): void;
   clearCalls(): void;
 }
@@ -85,9 +86,17 @@ export interface CliResult {
 }
 
 /** Spawns `node ops/cli.ts ...` with an explicit env (never the test's own). */
-export function runCli(args: string[], env: Record<string, string>, cwd = ROOT): Promise<CliResult> {
+export function runCli(
+  args: string[],
+  env: Record<string, string>,
+  cwd = ROOT,
+): Promise<CliResult> {
   return new Promise((resolvePromise) => {
-    const child = spawn(process.execPath, [CLI, ...args], { env, cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [CLI, ...args], {
+      env,
+      cwd,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (c: string) => {
