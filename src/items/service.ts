@@ -55,7 +55,10 @@ function prepare(db: AppDatabase) {
 export type ItemsService = ReturnType<typeof createItemsService>;
 
 export function createItemsService(db: AppDatabase) {
-  const q = prepare(db);
+  // Built on the first query rather than at start: the statements' SQL takes
+  // a few ms to build, in a cold start that no probe needs them for.
+  let prepared: ReturnType<typeof prepare> | undefined;
+  const q = () => (prepared ??= prepare(db));
 
   // Driver errors leave as ApiErrors where the client is the cause or can retry.
   async function run<T>(query: Promise<T>): Promise<T> {
@@ -69,7 +72,7 @@ export function createItemsService(db: AppDatabase) {
   return {
     async create(input: ItemCreate): Promise<Item> {
       const [row] = await run(
-        q.insert.execute({
+        q().insert.execute({
           id: randomUUID(),
           name: input.name,
           description: description(input.description) ?? null,
@@ -83,17 +86,17 @@ export function createItemsService(db: AppDatabase) {
 
     async get(id: string): Promise<Item> {
       if (!UUID.test(id)) throw itemNotFound(id);
-      const [row] = await run(q.byId.execute({ id }));
+      const [row] = await run(q().byId.execute({ id }));
       if (!row) throw itemNotFound(id);
       return row;
     },
 
     async list(query: { skip: number; limit: number; available_only: boolean }): Promise<Item[]> {
-      return run((query.available_only ? q.listAvailable : q.list).execute(query));
+      return run((query.available_only ? q().listAvailable : q().list).execute(query));
     },
 
     async count(availableOnly: boolean): Promise<number> {
-      const [row] = await run((availableOnly ? q.countAvailable : q.count).execute());
+      const [row] = await run((availableOnly ? q().countAvailable : q().count).execute());
       return row?.n ?? 0;
     },
 
@@ -115,7 +118,7 @@ export function createItemsService(db: AppDatabase) {
 
     async remove(id: string): Promise<void> {
       if (!UUID.test(id)) throw itemNotFound(id);
-      const rows = await run(q.remove.execute({ id }));
+      const rows = await run(q().remove.execute({ id }));
       if (rows.length === 0) throw itemNotFound(id);
     },
   };
