@@ -74,7 +74,7 @@ function commandLines(dir: string): Array<{ argv: string[]; stdin?: string }> {
   ];
   const seen = new Set<string>();
   const out: Array<{ argv: string[]; stdin?: string }> = [];
-  for (const opts of variants) {
+  for (const [i, opts] of variants.entries()) {
     const names = deriveNames(opts.project, opts.region, opts.service);
     for (const argv of allGcloudCommands({
       opts,
@@ -83,6 +83,9 @@ function commandLines(dir: string): Array<{ argv: string[]; stdin?: string }> {
       policyFile,
       password: 'pw-Abc123_x',
     })) {
+      // The second variant only changes values; of it, only the provider
+      // commands (the other attribute condition) add anything to parse.
+      if (i > 0 && !argv.some((a) => a.startsWith('--attribute-condition='))) continue;
       const key = argv.join('\0');
       if (seen.has(key)) continue;
       seen.add(key);
@@ -161,7 +164,7 @@ function gcloudEnv(dir: string, endpoint: string): Record<string, string> {
 describe('the real gcloud accepts every bootstrap command line', {
   skip: GCLOUD ? false : 'gcloud is not installed',
 }, () => {
-  it('fails on the network, not on the arguments', { timeout: 120_000 }, async () => {
+  it('fails on the network, not on the arguments', { timeout: 240_000 }, async () => {
     const dir = mkdtempSync(join(tmpdir(), 'runway-gcloud-parser-'));
     const requests: string[] = [];
     const server = createServer((req, res) => {
