@@ -32,7 +32,9 @@ export async function buildApp(config: Config, deps: AppDependencies = {}): Prom
     loggerInstance: logger,
     bodyLimit: config.bodyLimitBytes,
     trustProxy: true, // behind Cloud Run's front end: the client is in X-Forwarded-For
-    return503OnClosing: true,
+    // While draining, requests already on open connections are served (not
+    // answered with Fastify's own 503 body); /ready reports the drain instead.
+    return503OnClosing: false,
     routerOptions: { ignoreTrailingSlash: true },
     schemaController: {
       // buildValidator as Fastify's setValidatorCompiler() sets it, given here
@@ -48,9 +50,15 @@ export async function buildApp(config: Config, deps: AppDependencies = {}): Prom
   const database = deps.database ?? (await openDatabase(config, logger));
   if (!deps.database) app.addHook('onClose', () => database.close());
   let draining = false;
+  let sweep: NodeJS.Timeout | undefined;
   app.addHook('preClose', async () => {
     draining = true;
+    // A request in flight finishes on its keep-alive connection, which would
+    // then stay open until its timeout and hold the close up; each such
+    // connection is closed as soon as it falls idle.
+    sweep = setInterval(() => app.server.closeIdleConnections(), 25).unref();
   });
+  app.addHook('onClose', async () => clearInterval(sweep));
 
   app.addSchema(ErrorBody);
   app.addSchema(Item);

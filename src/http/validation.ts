@@ -19,7 +19,7 @@ function addTrimKeyword(ajv: Ajv): void {
     type: 'string',
     modifying: true,
     schemaType: 'boolean',
-    before: 'minLength',
+    before: 'maxLength', // the first of Ajv's string keywords
     validate: (enabled: boolean, data: string, _schema, ctx) => {
       if (enabled && ctx?.parentData !== undefined && ctx.parentDataProperty !== undefined) {
         (ctx.parentData as Record<string | number, unknown>)[ctx.parentDataProperty] = data.trim();

@@ -1,0 +1,20 @@
+import assert from 'node:assert/strict';
+import type { FastifyInstance } from 'fastify';
+
+export const ITEMS = '/api/v1/items';
+
+export async function createItem(app: FastifyInstance, body: Record<string, unknown>) {
+  const res = await app.inject({ method: 'POST', url: ITEMS, payload: body });
+  assert.equal(res.statusCode, 201, res.body);
+  return res.json();
+}
+
+/** Every error body has exactly these keys (the spec's Errors section). */
+export function assertErrorBody(body: unknown, path: string) {
+  assert.ok(body && typeof body === 'object', 'error body is an object');
+  assert.deepEqual(Object.keys(body as object).sort(), ['details', 'error', 'path']);
+  const b = body as { error: unknown; details: unknown; path: unknown };
+  assert.equal(typeof b.error, 'string');
+  assert.equal(typeof b.details, 'object');
+  assert.equal(b.path, path);
+}
