@@ -25,7 +25,10 @@ export interface AppDependencies {
   logger?: Logger;
 }
 
-export async function buildApp(config: Config, deps: AppDependencies = {}): Promise<FastifyInstance> {
+export async function buildApp(
+  config: Config,
+  deps: AppDependencies = {},
+): Promise<FastifyInstance> {
   const logger = deps.logger ?? createLogger(config);
   const validatorCompiler = createValidatorCompiler();
   const app = Fastify({
@@ -40,7 +43,10 @@ export async function buildApp(config: Config, deps: AppDependencies = {}): Prom
       // buildValidator as Fastify's setValidatorCompiler() sets it, given here
       // so that Fastify does not load its default Ajv compiler at start (its
       // type is Ajv's; Fastify calls it with the route schemas, as here).
-      compilersFactory: { buildValidator: (() => validatorCompiler) as never, buildSerializer: buildLazySerializer },
+      compilersFactory: {
+        buildValidator: (() => validatorCompiler) as never,
+        buildSerializer: buildLazySerializer,
+      },
     },
     ...requestContextOptions(config),
   }).withTypeProvider<TypeBoxTypeProvider>();
@@ -66,11 +72,16 @@ export async function buildApp(config: Config, deps: AppDependencies = {}): Prom
   await app.register(requestContext);
   if (config.corsOrigins.length > 0) {
     const { default: cors } = await import('@fastify/cors');
-    await app.register(cors, { origin: config.corsOrigins.includes('*') ? true : config.corsOrigins });
+    await app.register(cors, {
+      origin: config.corsOrigins.includes('*') ? true : config.corsOrigins,
+    });
   }
   await app.register(docs, { config });
 
   await app.register(healthRoutes, { config, database, draining: () => draining });
-  await app.register(itemsRoutes, { prefix: '/api/v1/items', service: createItemsService(database.db) });
+  await app.register(itemsRoutes, {
+    prefix: '/api/v1/items',
+    service: createItemsService(database.db),
+  });
   return app;
 }

@@ -28,8 +28,13 @@ export async function main(): Promise<void> {
  * the compile cache (see server.ts) holds the code a real start compiles.
  */
 export async function warmUp(): Promise<void> {
-  const config = loadConfig({ ENVIRONMENT: 'production', DATABASE_URL: 'postgres://warm-up@127.0.0.1:9/none', LOG_LEVEL: 'silent' });
+  const config = loadConfig({
+    ENVIRONMENT: 'production',
+    DATABASE_URL: 'postgres://warm-up@127.0.0.1:9/none',
+    LOG_LEVEL: 'silent',
+  });
   const app = await buildApp(config);
-  for (const url of ['/live', '/', '/health', '/api/v1/items/not-an-id', '/missing']) await app.inject({ url });
+  for (const url of ['/live', '/', '/health', '/api/v1/items/not-an-id', '/missing'])
+    await app.inject({ url });
   await app.close();
 }

@@ -7,7 +7,10 @@ import { createLogger } from './logging/logger.ts';
 
 loadDotEnv();
 try {
-  const config = { ...loadConfig(process.env, process.stdout.isTTY === true), migrateOnStart: true };
+  const config = {
+    ...loadConfig(process.env, process.stdout.isTTY === true),
+    migrateOnStart: true,
+  };
   const log = createLogger(config);
   const started = Date.now();
   const database = await openDatabase(config, log);
@@ -15,6 +18,8 @@ try {
   log.info({ ms: Date.now() - started, database: database.kind }, 'migrations applied');
   log.flush();
 } catch (err) {
-  console.error(err instanceof ConfigError ? err.message : `Migration failed: ${(err as Error).message}`);
+  console.error(
+    err instanceof ConfigError ? err.message : `Migration failed: ${(err as Error).message}`,
+  );
   process.exitCode = 1;
 }

@@ -18,7 +18,9 @@ if (warm) {
   await warmUp();
   flushCompileCache();
   console.log(
-    status === constants.compileCacheStatus.FAILED ? 'compile cache unavailable here' : `compile cache written to ${cacheDir}`,
+    status === constants.compileCacheStatus.FAILED
+      ? 'compile cache unavailable here'
+      : `compile cache written to ${cacheDir}`,
   );
 } else {
   await main();

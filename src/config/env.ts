@@ -47,7 +47,9 @@ export class ConfigError extends Error {
 type Env = Record<string, string | undefined>;
 
 function fail(name: string, value: string, problem: string, example: string): never {
-  throw new ConfigError(`Invalid ${name}=${JSON.stringify(value)}: ${problem} (example: ${name}=${example})`);
+  throw new ConfigError(
+    `Invalid ${name}=${JSON.stringify(value)}: ${problem} (example: ${name}=${example})`,
+  );
 }
 
 function read(env: Env, name: string): string | undefined {
@@ -55,7 +57,14 @@ function read(env: Env, name: string): string | undefined {
   return v === undefined || v === '' ? undefined : v;
 }
 
-function int(env: Env, name: string, dflt: number, min: number, max: number, example = String(dflt)): number {
+function int(
+  env: Env,
+  name: string,
+  dflt: number,
+  min: number,
+  max: number,
+  example = String(dflt),
+): number {
   const raw = read(env, name);
   if (raw === undefined) return dflt;
   if (!/^\d+$/.test(raw)) fail(name, raw, 'must be a whole number', example);
@@ -108,10 +117,20 @@ export function loadConfig(env: Env = process.env, isTty = false): Config {
     );
   }
   const corsRaw = read(env, 'CORS_ORIGINS');
-  const corsOrigins = corsRaw ? corsRaw.split(',').map((o) => o.trim()).filter(Boolean) : [];
+  const corsOrigins = corsRaw
+    ? corsRaw
+        .split(',')
+        .map((o) => o.trim())
+        .filter(Boolean)
+    : [];
   for (const origin of corsOrigins) {
     if (origin !== '*' && !/^https?:\/\/[^/\s]+$/.test(origin)) {
-      fail('CORS_ORIGINS', corsRaw as string, `"${origin}" is not an origin like https://app.example.com`, 'https://app.example.com,http://localhost:3000');
+      fail(
+        'CORS_ORIGINS',
+        corsRaw as string,
+        `"${origin}" is not an origin like https://app.example.com`,
+        'https://app.example.com,http://localhost:3000',
+      );
     }
   }
   return {

@@ -26,15 +26,20 @@ export function parseKeyValue(dsn: string): ClientConfig {
     const target = KEYS[key];
     if (target === 'port') out.port = Number(value);
     else if (target) out[target] = value;
-    else if (key === 'sslmode') out.ssl = value === 'disable' ? false : { rejectUnauthorized: value === 'verify-full' };
+    else if (key === 'sslmode')
+      out.ssl = value === 'disable' ? false : { rejectUnauthorized: value === 'verify-full' };
     m = pair.exec(dsn);
   }
   if (dsn.slice(consumed).trim() !== '') {
-    throw new Error('DATABASE_URL: cannot read the key=value pairs (example: host=/cloudsql/PROJECT:REGION:INSTANCE dbname=app user=app password=secret)');
+    throw new Error(
+      'DATABASE_URL: cannot read the key=value pairs (example: host=/cloudsql/PROJECT:REGION:INSTANCE dbname=app user=app password=secret)',
+    );
   }
   return out as ClientConfig;
 }
 
 export function connectionConfig(databaseUrl: string): ClientConfig {
-  return /^postgres(ql)?:\/\//.test(databaseUrl) ? { connectionString: databaseUrl } : parseKeyValue(databaseUrl);
+  return /^postgres(ql)?:\/\//.test(databaseUrl)
+    ? { connectionString: databaseUrl }
+    : parseKeyValue(databaseUrl);
 }

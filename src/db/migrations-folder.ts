@@ -12,5 +12,7 @@ export function migrationsFolder(from: string = import.meta.url): string {
     if (existsSync(join(candidate, 'meta', '_journal.json'))) return candidate;
     dir = dirname(dir);
   }
-  throw new Error('Migrations folder not found: expected ./drizzle with meta/_journal.json beside dist/ or src/');
+  throw new Error(
+    'Migrations folder not found: expected ./drizzle with meta/_journal.json beside dist/ or src/',
+  );
 }

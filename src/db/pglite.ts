@@ -13,7 +13,9 @@ import * as schema from './schema.ts';
 export async function openPglite(dataDir: string, log: Logger): Promise<Database> {
   const inMemory = dataDir.startsWith('memory://');
   if (!inMemory && !existsSync(join(dataDir, 'PG_VERSION'))) {
-    log.info(`Initialising the embedded PostgreSQL in ${dataDir} (first start only; this takes a few seconds)`);
+    log.info(
+      `Initialising the embedded PostgreSQL in ${dataDir} (first start only; this takes a few seconds)`,
+    );
   }
   const [{ PGlite }, { drizzle }, { migrate }] = await Promise.all([
     import('@electric-sql/pglite'),

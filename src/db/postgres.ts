@@ -2,8 +2,8 @@
 import { sql } from 'drizzle-orm';
 import { drizzle } from 'drizzle-orm/node-postgres';
 import { migrate } from 'drizzle-orm/node-postgres/migrator';
-import type { Logger } from 'pino';
 import pg from 'pg';
+import type { Logger } from 'pino';
 import type { Config } from '../config/env.ts';
 import { connectionConfig } from './connection-config.ts';
 import { type AppDatabase, type Database, withTimeout } from './database.ts';

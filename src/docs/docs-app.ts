@@ -26,7 +26,11 @@ function redocScript(): string {
   );
 }
 
-export async function buildDocsApp(config: Config, routes: RouteOptions[], schemas: unknown[]): Promise<DocsApp> {
+export async function buildDocsApp(
+  config: Config,
+  routes: RouteOptions[],
+  schemas: unknown[],
+): Promise<DocsApp> {
   const docs = Fastify({ logger: false });
   // Its routes only describe; nothing is validated or serialized through them.
   docs.setValidatorCompiler(() => () => true);
@@ -48,17 +52,26 @@ export async function buildDocsApp(config: Config, routes: RouteOptions[], schem
       ],
     },
     // Shared schemas appear under their own names in components.schemas.
-    refResolver: { buildLocalReference: (json, _base, _fragment, i) => String(json.$id ?? `def-${i}`) },
+    refResolver: {
+      buildLocalReference: (json, _base, _fragment, i) => String(json.$id ?? `def-${i}`),
+    },
   });
   const baseDir = bundledAsset('swagger-ui');
   await docs.register(swaggerUi, {
     routePrefix: '/docs',
     // In the bundle the plugin cannot find its own folder; point it at the copy.
-    ...(baseDir ? { baseDir, logo: { type: 'image/svg+xml', content: await readFile(`${baseDir}/logo.svg`) } } : {}),
+    ...(baseDir
+      ? { baseDir, logo: { type: 'image/svg+xml', content: await readFile(`${baseDir}/logo.svg`) } }
+      : {}),
     uiConfig: { deepLinking: true, tryItOutEnabled: true },
   });
   for (const route of routes) {
-    docs.route({ method: route.method, url: route.url, schema: route.schema ?? {}, handler: async () => null });
+    docs.route({
+      method: route.method,
+      url: route.url,
+      schema: route.schema ?? {},
+      handler: async () => null,
+    });
   }
 
   const script = await readFile(redocScript());
@@ -67,7 +80,10 @@ export async function buildDocsApp(config: Config, routes: RouteOptions[], schem
     reply.type('text/html; charset=utf-8').send(redocPage(config.appName)),
   );
   docs.get('/redoc/redoc.standalone.js', { schema: { hide: true } }, async (_request, reply) =>
-    reply.type('application/javascript; charset=utf-8').header('cache-control', 'public, max-age=86400').send(script),
+    reply
+      .type('application/javascript; charset=utf-8')
+      .header('cache-control', 'public, max-age=86400')
+      .send(script),
   );
   await docs.ready();
   return docs;

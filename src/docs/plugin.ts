@@ -21,7 +21,8 @@ export default fp<{ config: Config }>(
     const routes: RouteOptions[] = [];
     app.addHook('onRoute', (route) => {
       // HEAD routes are Fastify's automatic twins of the GET ones.
-      if (route.method !== 'HEAD' && !route.schema?.hide && !DOCS_PATHS.includes(route.url)) routes.push(route);
+      if (route.method !== 'HEAD' && !route.schema?.hide && !DOCS_PATHS.includes(route.url))
+        routes.push(route);
     });
 
     let docs: Promise<DocsApp> | undefined;
@@ -38,7 +39,11 @@ export default fp<{ config: Config }>(
 
     async function forward(request: FastifyRequest, reply: FastifyReply) {
       const inner = await load();
-      const res = await inner.inject({ method: 'GET', url: request.url, headers: { accept: request.headers.accept ?? '*/*' } });
+      const res = await inner.inject({
+        method: 'GET',
+        url: request.url,
+        headers: { accept: request.headers.accept ?? '*/*' },
+      });
       for (const [name, value] of Object.entries(res.headers)) {
         if (!HOP.has(name) && value !== undefined) reply.header(name, value);
       }

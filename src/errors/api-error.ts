@@ -5,7 +5,8 @@ export const ErrorBody = Type.Object(
   {
     error: Type.String({ description: 'What went wrong, for a person' }),
     details: Type.Record(Type.String(), Type.Unknown(), {
-      description: 'Machine-readable specifics; for validation errors, one message per failing field',
+      description:
+        'Machine-readable specifics; for validation errors, one message per failing field',
     }),
     path: Type.String({ description: 'The request path' }),
   },
@@ -20,7 +21,12 @@ export class ApiError extends Error {
   readonly details: Record<string, unknown>;
   readonly headers: Record<string, string>;
 
-  constructor(statusCode: number, message: string, details: Record<string, unknown> = {}, headers: Record<string, string> = {}) {
+  constructor(
+    statusCode: number,
+    message: string,
+    details: Record<string, unknown> = {},
+    headers: Record<string, string> = {},
+  ) {
     super(message);
     this.statusCode = statusCode;
     this.details = details;
@@ -31,4 +37,5 @@ export class ApiError extends Error {
 export const validationFailed = (fields: Record<string, string>) =>
   new ApiError(422, 'Validation failed', fields);
 
-export const databaseUnavailable = () => new ApiError(503, 'Database unavailable', {}, { 'retry-after': '1' });
+export const databaseUnavailable = () =>
+  new ApiError(503, 'Database unavailable', {}, { 'retry-after': '1' });

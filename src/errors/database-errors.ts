@@ -3,15 +3,32 @@
 // neither shows up as an opaque 500.
 import { ApiError, databaseUnavailable } from './api-error.ts';
 
-const CONNECTION_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN', '53300']);
+const CONNECTION_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  '53300',
+]);
 
 function pgCode(err: unknown): string | undefined {
   // Drizzle wraps driver errors in DrizzleQueryError with the original as `cause`.
-  for (let e: unknown = err, depth = 0; e && depth < 4; e = (e as { cause?: unknown }).cause, depth++) {
+  for (
+    let e: unknown = err, depth = 0;
+    e && depth < 4;
+    e = (e as { cause?: unknown }).cause, depth++
+  ) {
     const code = (e as { code?: unknown }).code;
     if (typeof code === 'string') return code;
     const message = (e as { message?: unknown }).message;
-    if (typeof message === 'string' && /connection terminated|timeout exceeded when trying to connect|Connection terminated/i.test(message)) {
+    if (
+      typeof message === 'string' &&
+      /connection terminated|timeout exceeded when trying to connect|Connection terminated/i.test(
+        message,
+      )
+    ) {
       return 'ECONNRESET';
     }
   }

@@ -25,16 +25,38 @@ export function sendError(
 }
 
 /** Errors raised by Fastify itself before a handler runs, and what the client is told. */
-const FRAMEWORK_ERRORS: Record<string, { status: number; error: string; details?: Record<string, string> }> = {
-  FST_ERR_CTP_INVALID_MEDIA_TYPE: { status: 415, error: 'Unsupported media type: send application/json' },
-  FST_ERR_CTP_INVALID_CONTENT_LENGTH: { status: 400, error: 'Content-Length does not match the body' },
+const FRAMEWORK_ERRORS: Record<
+  string,
+  { status: number; error: string; details?: Record<string, string> }
+> = {
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: {
+    status: 415,
+    error: 'Unsupported media type: send application/json',
+  },
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: {
+    status: 400,
+    error: 'Content-Length does not match the body',
+  },
   FST_ERR_CTP_BODY_TOO_LARGE: { status: 413, error: 'Request body too large' },
   // Malformed JSON is a 422, as the original (FastAPI) answers it.
-  FST_ERR_CTP_EMPTY_JSON_BODY: { status: 422, error: 'Validation failed', details: { body: 'must be a JSON object' } },
-  FST_ERR_CTP_INVALID_JSON_BODY: { status: 422, error: 'Validation failed', details: { body: 'must be valid JSON' } },
+  FST_ERR_CTP_EMPTY_JSON_BODY: {
+    status: 422,
+    error: 'Validation failed',
+    details: { body: 'must be a JSON object' },
+  },
+  FST_ERR_CTP_INVALID_JSON_BODY: {
+    status: 422,
+    error: 'Validation failed',
+    details: { body: 'must be valid JSON' },
+  },
 };
 
-function handleError(this: FastifyInstance, raw: FastifyError, request: FastifyRequest, reply: FastifyReply) {
+function handleError(
+  this: FastifyInstance,
+  raw: FastifyError,
+  request: FastifyRequest,
+  reply: FastifyReply,
+) {
   const err = mapDatabaseError(raw) as FastifyError | ApiError;
   if (err instanceof ApiError) {
     if (err.statusCode >= 500) request.log.warn({ err: raw }, err.message);
@@ -42,7 +64,12 @@ function handleError(this: FastifyInstance, raw: FastifyError, request: FastifyR
     return sendError(reply, err.statusCode, err.message, err.details);
   }
   if (err.validation) {
-    return sendError(reply, 422, 'Validation failed', fieldErrors(err.validation as never, err.validationContext));
+    return sendError(
+      reply,
+      422,
+      'Validation failed',
+      fieldErrors(err.validation as never, err.validationContext),
+    );
   }
   const known = err.code ? FRAMEWORK_ERRORS[err.code] : undefined;
   if (known) return sendError(reply, known.status, known.error, known.details);

@@ -5,7 +5,9 @@ import type { FastifyInstance } from 'fastify';
 import FindMyWay, { type HTTPMethod } from 'find-my-way';
 
 export function createMethodMatcher(app: FastifyInstance) {
-  const router = FindMyWay({ ignoreTrailingSlash: app.initialConfig.routerOptions?.ignoreTrailingSlash ?? false });
+  const router = FindMyWay({
+    ignoreTrailingSlash: app.initialConfig.routerOptions?.ignoreTrailingSlash ?? false,
+  });
   const registered = new Set<HTTPMethod>();
   app.addHook('onRoute', (route) => {
     const list = (Array.isArray(route.method) ? route.method : [route.method]) as HTTPMethod[];

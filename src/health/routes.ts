@@ -2,8 +2,9 @@
 // database (a liveness failure restarts the instance, and a database outage
 // is no reason to). /ready says whether to send traffic: the database
 // answers and the service is not shutting down.
-import { Type } from '@sinclair/typebox';
+
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from '@sinclair/typebox';
 import type { Config } from '../config/env.ts';
 import type { Database } from '../db/database.ts';
 import { ErrorBody } from '../errors/api-error.ts';
@@ -19,7 +20,10 @@ export interface HealthOptions {
 
 const tags = ['operations'];
 
-export const healthRoutes: FastifyPluginAsyncTypebox<HealthOptions> = async (app, { config, database, draining }) => {
+export const healthRoutes: FastifyPluginAsyncTypebox<HealthOptions> = async (
+  app,
+  { config, database, draining },
+) => {
   const welcome = {
     message: `Welcome to ${config.appName}`,
     version: config.appVersion,
@@ -34,7 +38,12 @@ export const healthRoutes: FastifyPluginAsyncTypebox<HealthOptions> = async (app
         tags,
         summary: 'Welcome',
         response: {
-          200: Type.Object({ message: Type.String(), version: Type.String(), docs: Type.String(), redoc: Type.String() }),
+          200: Type.Object({
+            message: Type.String(),
+            version: Type.String(),
+            docs: Type.String(),
+            redoc: Type.String(),
+          }),
         },
       },
     },

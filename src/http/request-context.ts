@@ -3,7 +3,13 @@
 // request log line in Cloud Logging's httpRequest shape.
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
-import { type FastifyInstance, type FastifyReply, type FastifyRequest, type FastifyServerOptions, LogController } from 'fastify';
+import {
+  type FastifyInstance,
+  type FastifyReply,
+  type FastifyRequest,
+  type FastifyServerOptions,
+  LogController,
+} from 'fastify';
 import fp from 'fastify-plugin';
 import type { Config } from '../config/env.ts';
 import { parseTraceContext, traceLogFields } from '../logging/trace.ts';
@@ -28,7 +34,11 @@ class RequestLogController extends LogController {
 
   override incomingRequest(): void {}
 
-  override requestCompleted(error: Error | null | undefined, request: FastifyRequest, reply: FastifyReply): void {
+  override requestCompleted(
+    error: Error | null | undefined,
+    request: FastifyRequest,
+    reply: FastifyReply,
+  ): void {
     const ms = reply.elapsedTime;
     const status = reply.statusCode;
     const slow = ms >= this.#config.slowRequestMs;
@@ -64,7 +74,10 @@ export function requestContextOptions(config: Config): Partial<FastifyServerOpti
     childLoggerFactory: (logger, bindings, options, rawReq) => {
       const project = config.googleCloudProject;
       const trace = project ? parseTraceContext((rawReq as IncomingMessage).headers) : undefined;
-      return logger.child(trace && project ? { ...bindings, ...traceLogFields(project, trace) } : bindings, options);
+      return logger.child(
+        trace && project ? { ...bindings, ...traceLogFields(project, trace) } : bindings,
+        options,
+      );
     },
   };
 }

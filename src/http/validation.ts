@@ -52,7 +52,10 @@ const TRUE = new Set(['1', 'true', 't', 'yes', 'y', 'on']);
 const FALSE = new Set(['0', 'false', 'f', 'no', 'n', 'off']);
 
 /** Query booleans accept the spellings FastAPI accepts (yes/no, on/off, 1/0, ...). */
-function normalizeBooleans(schema: { properties?: Record<string, { type?: unknown }> }, data: unknown): void {
+function normalizeBooleans(
+  schema: { properties?: Record<string, { type?: unknown }> },
+  data: unknown,
+): void {
   if (!schema.properties || typeof data !== 'object' || data === null) return;
   const query = data as Record<string, unknown>;
   for (const [key, prop] of Object.entries(schema.properties)) {
@@ -71,13 +74,13 @@ function normalizeBooleans(schema: { properties?: Record<string, { type?: unknow
  * instance never serves never costs it anything.
  */
 export function createValidatorCompiler(): FastifySchemaCompiler<unknown> {
-  let bodyAjv: Ajv | undefined;
-  let textAjv: Ajv | undefined;
+  const ajv: Partial<Record<'body' | 'text', Ajv>> = {};
   return ({ schema, httpPart }) => {
     let validate: ValidateFunction | undefined;
     const compile = () => {
-      if (httpPart === 'body') return (bodyAjv ??= makeAjv({ coerceTypes: false })).compile(schema as object);
-      return (textAjv ??= makeAjv({ coerceTypes: true })).compile(schema as object);
+      const kind = httpPart === 'body' ? 'body' : 'text';
+      ajv[kind] ??= makeAjv({ coerceTypes: kind === 'text' });
+      return ajv[kind].compile(schema as object);
     };
     const wrapped = (data: unknown) => {
       validate ??= compile();
@@ -94,12 +97,16 @@ export function createValidatorCompiler(): FastifySchemaCompiler<unknown> {
 const MESSAGES: Record<string, (e: ErrorObject) => string> = {
   required: () => 'field required',
   type: (e) => `must be ${article(String(e.params.type))}`,
-  minLength: (e) => (e.params.limit === 1 ? 'must not be empty' : `must be at least ${e.params.limit} characters`),
+  minLength: (e) =>
+    e.params.limit === 1 ? 'must not be empty' : `must be at least ${e.params.limit} characters`,
   maxLength: (e) => `must be at most ${e.params.limit} characters`,
   exclusiveMinimum: (e) => `must be greater than ${e.params.limit}`,
   minimum: (e) => `must be greater than or equal to ${e.params.limit}`,
   maximum: (e) => `must be less than or equal to ${e.params.limit}`,
-  pattern: (e) => (String(e.params.pattern).includes('\\u0000') ? 'must not contain NUL characters' : `must match ${e.params.pattern}`),
+  pattern: (e) =>
+    String(e.params.pattern).includes('\\u0000')
+      ? 'must not contain NUL characters'
+      : `must match ${e.params.pattern}`,
   format: (e) => `must be a valid ${e.params.format}`,
 };
 
@@ -114,14 +121,21 @@ function article(type: string): string {
  * One message per failing field. For a nullable field Ajv reports a failure
  * for each branch of the union; the first is the one about the value given.
  */
-export function fieldErrors(errors: ErrorObject[], part: string | undefined): Record<string, string> {
+export function fieldErrors(
+  errors: ErrorObject[],
+  part: string | undefined,
+): Record<string, string> {
   const out: Record<string, string> = {};
   for (const e of errors) {
     if (e.keyword === 'anyOf' || e.keyword === 'oneOf') continue;
     if (e.keyword === 'type' && e.params.type === 'null' && e.instancePath !== '') continue;
-    const segments = e.instancePath.split('/').slice(1).map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
+    const segments = e.instancePath
+      .split('/')
+      .slice(1)
+      .map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
     if (e.keyword === 'required') segments.push(String(e.params.missingProperty));
-    const field = segments.length > 0 ? segments.join('.') : part === 'body' ? 'body' : (part ?? 'request');
+    const field =
+      segments.length > 0 ? segments.join('.') : part === 'body' ? 'body' : (part ?? 'request');
     if (out[field] !== undefined) continue;
     out[field] = MESSAGES[e.keyword]?.(e) ?? e.message ?? 'is invalid';
   }

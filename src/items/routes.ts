@@ -1,6 +1,7 @@
 // HTTP for items: the schemas validate and document, the service does the work.
-import { Type } from '@sinclair/typebox';
+
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from '@sinclair/typebox';
 import { ErrorBody } from '../errors/api-error.ts';
 import { Count, CountQuery, Item, ItemCreate, ItemId, ItemUpdate, ListQuery } from './schemas.ts';
 import type { ItemsService } from './service.ts';
@@ -11,7 +12,10 @@ const notFound = error('No item with that id');
 const unavailable = error('The database is unreachable; retry later');
 const tags = ['items'];
 
-export const itemsRoutes: FastifyPluginAsyncTypebox<{ service: ItemsService }> = async (app, { service }) => {
+export const itemsRoutes: FastifyPluginAsyncTypebox<{ service: ItemsService }> = async (
+  app,
+  { service },
+) => {
   app.post(
     '',
     {

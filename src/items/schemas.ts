@@ -11,7 +11,12 @@ const NO_NUL = '^[^\\u0000]*$';
 const Name = (s: TSchema) =>
   Type.String({ ...s, trim: true, minLength: 1, pattern: NO_NUL, examples: ['Example Item'] });
 const Description = (s: TSchema) =>
-  Type.String({ ...s, trim: true, pattern: NO_NUL, description: 'White space only is stored as null' });
+  Type.String({
+    ...s,
+    trim: true,
+    pattern: NO_NUL,
+    description: 'White space only is stored as null',
+  });
 const Price = Type.Number({ exclusiveMinimum: 0, examples: [29.99] });
 const Metadata = Type.Record(Type.String(), Type.Unknown(), {
   description: 'Any JSON object',
@@ -50,27 +55,34 @@ export type Item = Static<typeof Item>;
 const SERVER_SET = ['id', 'seq', 'created_at', 'updated_at'] as const;
 // Functions, not schemas: drizzle-typebox then keeps each column's
 // optionality (a column with a default may be left out of a create).
-const refinements = { name: Name, description: Description, price: () => Price, metadata: () => Metadata };
+const refinements = {
+  name: Name,
+  description: Description,
+  price: () => Price,
+  metadata: () => Metadata,
+};
 
-export const ItemCreate = Type.Omit(
-  createInsertSchema(items, refinements),
-  SERVER_SET,
-  { title: 'ItemCreate', additionalProperties: false },
-);
+export const ItemCreate = Type.Omit(createInsertSchema(items, refinements), SERVER_SET, {
+  title: 'ItemCreate',
+  additionalProperties: false,
+});
 export type ItemCreate = Static<typeof ItemCreate>;
 
-export const ItemUpdate = Type.Omit(
-  createUpdateSchema(items, refinements),
-  SERVER_SET,
-  { title: 'ItemUpdate', additionalProperties: false, description: 'Only the fields sent change' },
-);
+export const ItemUpdate = Type.Omit(createUpdateSchema(items, refinements), SERVER_SET, {
+  title: 'ItemUpdate',
+  additionalProperties: false,
+  description: 'Only the fields sent change',
+});
 export type ItemUpdate = Static<typeof ItemUpdate>;
 
 export const ItemId = Type.Object({
   id: Type.String({ description: 'The item id (a UUID); anything else is simply not found' }),
 });
 
-const AvailableOnly = Type.Boolean({ default: false, description: 'Only items with is_available true' });
+const AvailableOnly = Type.Boolean({
+  default: false,
+  description: 'Only items with is_available true',
+});
 
 export const ListQuery = Type.Object({
   // Bounded so that a number too large for PostgreSQL is a 422, not a database error.

@@ -3,15 +3,16 @@
 // PostgreSQL parses and plans once per connection).
 import { randomUUID } from 'node:crypto';
 import { and, count, desc, eq, getTableColumns, sql } from 'drizzle-orm';
+import type { AppDatabase } from '../db/database.ts';
 import { ApiError } from '../errors/api-error.ts';
 import { mapDatabaseError } from '../errors/database-errors.ts';
-import type { AppDatabase } from '../db/database.ts';
 import type { Item, ItemCreate, ItemUpdate } from './schemas.ts';
 import { items } from './table.ts';
 
 const UUID = /^[\da-f]{8}-[\da-f]{4}-[\da-f]{4}-[\da-f]{4}-[\da-f]{12}$/i;
 
-export const itemNotFound = (id: string) => new ApiError(404, `Item with id '${id}' not found`, { item_id: id });
+export const itemNotFound = (id: string) =>
+  new ApiError(404, `Item with id '${id}' not found`, { item_id: id });
 
 const { seq: _seq, ...columns } = getTableColumns(items);
 const newestFirst = [desc(items.created_at), desc(items.seq)];
@@ -27,14 +28,32 @@ const description = (d: string | null | undefined) => (d === '' ? null : d);
 function prepare(db: AppDatabase) {
   const available = eq(items.is_available, true);
   const list = (where?: ReturnType<typeof eq>) =>
-    db.select(columns).from(items).where(where).orderBy(...newestFirst).limit(p('limit')).offset(p('skip'));
+    db
+      .select(columns)
+      .from(items)
+      .where(where)
+      .orderBy(...newestFirst)
+      .limit(p('limit'))
+      .offset(p('skip'));
   return {
-    byId: db.select(columns).from(items).where(eq(items.id, p('id'))).prepare('items_by_id'),
+    byId: db
+      .select(columns)
+      .from(items)
+      .where(eq(items.id, p('id')))
+      .prepare('items_by_id'),
     list: list().prepare('items_list'),
     listAvailable: list(available).prepare('items_list_available'),
     count: db.select({ n: count() }).from(items).prepare('items_count'),
-    countAvailable: db.select({ n: count() }).from(items).where(and(available)).prepare('items_count_available'),
-    remove: db.delete(items).where(eq(items.id, p('id'))).returning({ id: items.id }).prepare('items_delete'),
+    countAvailable: db
+      .select({ n: count() })
+      .from(items)
+      .where(and(available))
+      .prepare('items_count_available'),
+    remove: db
+      .delete(items)
+      .where(eq(items.id, p('id')))
+      .returning({ id: items.id })
+      .prepare('items_delete'),
     // Every column is a parameter, so one statement serves every create; the
     // columns' own defaults (see ./table.ts) fill in what the client left out.
     insert: db
@@ -103,12 +122,18 @@ export function createItemsService(db: AppDatabase) {
     async update(id: string, changes: ItemUpdate): Promise<Item> {
       if (!UUID.test(id)) throw itemNotFound(id);
       if (Object.keys(changes).length === 0) return this.get(id);
-      const set = 'description' in changes ? { ...changes, description: description(changes.description) } : changes;
+      const set =
+        'description' in changes
+          ? { ...changes, description: description(changes.description) }
+          : changes;
       const [row] = await run(
         db
           .update(items)
           // Moves forward even when two updates fall in the same millisecond.
-          .set({ ...set, updated_at: sql`GREATEST(now(), ${items.updated_at} + interval '1 millisecond')` })
+          .set({
+            ...set,
+            updated_at: sql`GREATEST(now(), ${items.updated_at} + interval '1 millisecond')`,
+          })
           .where(eq(items.id, id))
           .returning(columns),
       );

@@ -3,7 +3,7 @@
 // finds them. Google's own pino config package does the same, but depends on
 // the whole @google-cloud/logging client (gRPC and all), which would be loaded
 // at every cold start for a dozen lines of formatting.
-import { type LoggerOptions, type Logger, pino, stdSerializers } from 'pino';
+import { type Logger, type LoggerOptions, pino, stdSerializers } from 'pino';
 import type { Config } from '../config/env.ts';
 
 const SEVERITY: Record<string, string> = {
@@ -46,7 +46,8 @@ export function loggerOptions(config: Config): LoggerOptions {
             ...object,
             stack_trace: err.stack,
             serviceContext,
-            '@type': 'type.googleapis.com/google.devtools.clouderrorreporting.v1beta1.ReportedErrorEvent',
+            '@type':
+              'type.googleapis.com/google.devtools.clouderrorreporting.v1beta1.ReportedErrorEvent',
           };
         }
         return object;
@@ -63,7 +64,10 @@ export function createLogger(config: Config): Logger {
       ...options,
       messageKey: 'msg',
       formatters: {},
-      transport: { target: 'pino-pretty', options: { translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname' } },
+      transport: {
+        target: 'pino-pretty',
+        options: { translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname' },
+      },
     });
   }
   return pino(options);

@@ -4,16 +4,14 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { FastifyInstance } from 'fastify';
 import { testApp } from '../helpers/app.ts';
-import { backends } from '../helpers/database.ts';
+import { pglite } from '../helpers/database.ts';
 import { assertErrorBody, ITEMS } from '../helpers/items.ts';
-
-const [pglite] = backends();
 
 describe('error responses', () => {
   let app: FastifyInstance;
   let logs: Record<string, unknown>[];
   before(async () => {
-    const database = await pglite!.open();
+    const database = await pglite.open();
     ({ app, logs } = await testApp(database, {}, (a) => {
       a.get('/boom', async () => {
         throw new Error('secret internal detail: password=hunter2');
@@ -43,7 +41,9 @@ describe('error responses', () => {
   });
 
   test('a body over 1 MiB is 413', async () => {
-    const res = await post(JSON.stringify({ name: 'a', price: 1, description: 'x'.repeat(1024 * 1024) }));
+    const res = await post(
+      JSON.stringify({ name: 'a', price: 1, description: 'x'.repeat(1024 * 1024) }),
+    );
     assert.equal(res.statusCode, 413);
     assertErrorBody(res.json(), ITEMS);
   });
@@ -61,7 +61,10 @@ describe('error responses', () => {
     assert.equal(missing.statusCode, 404);
     assertErrorBody(missing.json(), '/nope');
 
-    const put = await app.inject({ method: 'PUT', url: `${ITEMS}/00000000-0000-4000-8000-000000000000` });
+    const put = await app.inject({
+      method: 'PUT',
+      url: `${ITEMS}/00000000-0000-4000-8000-000000000000`,
+    });
     assert.equal(put.statusCode, 405);
     assertErrorBody(put.json(), `${ITEMS}/00000000-0000-4000-8000-000000000000`);
     assert.equal(put.headers.allow, 'DELETE, GET, HEAD, PATCH');
@@ -72,7 +75,15 @@ describe('error responses', () => {
   });
 
   test('validation errors list every failing field', async () => {
-    const res = await post(JSON.stringify({ name: '   ', price: '10', is_available: 'x', metadata: 'm', description: 5 }));
+    const res = await post(
+      JSON.stringify({
+        name: '   ',
+        price: '10',
+        is_available: 'x',
+        metadata: 'm',
+        description: 5,
+      }),
+    );
     assert.equal(res.statusCode, 422);
     assertErrorBody(res.json(), ITEMS);
     assert.deepEqual(res.json().details, {
@@ -90,7 +101,10 @@ describe('error responses', () => {
     const cases: [Record<string, unknown> | string, Record<string, string>][] = [
       [{ name: '   ', price: 1 }, { name: 'must not be empty' }],
       [{ name: 'a\u0000b', price: 1 }, { name: 'must not contain NUL characters' }],
-      [{ name: 'a', price: 1, description: 'nul\u0000' }, { description: 'must not contain NUL characters' }],
+      [
+        { name: 'a', price: 1, description: 'nul\u0000' },
+        { description: 'must not contain NUL characters' },
+      ],
       [{ name: 'a', price: 0 }, { price: 'must be greater than 0' }],
       [{ name: 'a', price: -5 }, { price: 'must be greater than 0' }],
       [{ name: 'a', price: true }, { price: 'must be a number' }],
@@ -119,6 +133,9 @@ describe('error responses', () => {
     const line = logs.find((l) => l.requestId === 'req-500' && l.severity === 'ERROR' && l.err);
     assert.ok(line, 'the error was logged');
     assert.match(String(line.stack_trace), /secret internal detail[\s\S]*at /);
-    assert.equal(line['@type'], 'type.googleapis.com/google.devtools.clouderrorreporting.v1beta1.ReportedErrorEvent');
+    assert.equal(
+      line['@type'],
+      'type.googleapis.com/google.devtools.clouderrorreporting.v1beta1.ReportedErrorEvent',
+    );
   });
 });

@@ -4,22 +4,25 @@ import { after, before, describe, test } from 'node:test';
 import type { FastifyInstance } from 'fastify';
 import type { Database } from '../../src/db/database.ts';
 import { testApp } from '../helpers/app.ts';
-import { backends } from '../helpers/database.ts';
+import { pglite } from '../helpers/database.ts';
 import { assertErrorBody } from '../helpers/items.ts';
-
-const [pglite] = backends();
 
 describe('operational endpoints', () => {
   let app: FastifyInstance;
   before(async () => {
-    ({ app } = await testApp(await pglite!.open(), { APP_NAME: 'Items', APP_VERSION: '1.2.3' }));
+    ({ app } = await testApp(await pglite.open(), { APP_NAME: 'Items', APP_VERSION: '1.2.3' }));
   });
   after(() => app.close());
 
   test('GET / welcomes', async () => {
     const res = await app.inject({ url: '/' });
     assert.equal(res.statusCode, 200);
-    assert.deepEqual(res.json(), { message: 'Welcome to Items', version: '1.2.3', docs: '/docs', redoc: '/redoc' });
+    assert.deepEqual(res.json(), {
+      message: 'Welcome to Items',
+      version: '1.2.3',
+      docs: '/docs',
+      redoc: '/redoc',
+    });
   });
 
   test('GET /health reports the service', async () => {
@@ -39,7 +42,10 @@ describe('operational endpoints', () => {
   test('every response carries a request id, the caller’s when it is plain', async () => {
     const own = await app.inject({ url: '/live', headers: { 'x-request-id': 'abc-123' } });
     assert.equal(own.headers['x-request-id'], 'abc-123');
-    const made = await app.inject({ url: '/live', headers: { 'x-request-id': 'bad id with spaces\u0001' } });
+    const made = await app.inject({
+      url: '/live',
+      headers: { 'x-request-id': 'bad id with spaces\u0001' },
+    });
     assert.match(String(made.headers['x-request-id']), /^[\da-f-]{36}$/);
     const none = await app.inject({ url: '/nope' });
     assert.match(String(none.headers['x-request-id']), /^[\da-f-]{36}$/);
@@ -48,7 +54,7 @@ describe('operational endpoints', () => {
 
 /** The test database, with an availability that the test switches. */
 async function switchable(): Promise<Database & { up: boolean; pings: number }> {
-  const real = await pglite!.open();
+  const real = await pglite.open();
   const db = {
     ...real,
     up: true,
@@ -82,7 +88,9 @@ describe('readiness', () => {
   test('/ready gives up after READY_TIMEOUT_MS when the database hangs', async () => {
     const database = await switchable();
     database.ping = (ms: number) =>
-      new Promise((_, reject) => setTimeout(() => reject(new Error(`timed out after ${ms} ms`)), ms));
+      new Promise((_, reject) =>
+        setTimeout(() => reject(new Error(`timed out after ${ms} ms`)), ms),
+      );
     const { app } = await testApp(database, { READY_TIMEOUT_MS: '150' });
     const started = Date.now();
     const res = await app.inject({ url: '/ready' });

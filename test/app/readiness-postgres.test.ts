@@ -12,7 +12,9 @@ import { tcpProxy } from '../helpers/tcp-proxy.ts';
 
 const url = process.env.TEST_DATABASE_URL;
 
-describe('readiness with the database cut and back', { skip: url ? false : 'TEST_DATABASE_URL is not set' }, () => {
+describe('readiness with the database cut and back', {
+  skip: url ? false : 'TEST_DATABASE_URL is not set',
+}, () => {
   const cleanup: (() => unknown)[] = [];
   after(async () => {
     for (const fn of cleanup.reverse()) await fn();
@@ -25,7 +27,12 @@ describe('readiness with the database cut and back', { skip: url ? false : 'TEST
     const viaProxy = new URL(url as string);
     viaProxy.hostname = '127.0.0.1';
     viaProxy.port = String(proxy.port);
-    const config = loadConfig({ ENVIRONMENT: 'test', DATABASE_URL: viaProxy.href, DB_CONNECT_TIMEOUT_MS: '1000', READY_TIMEOUT_MS: '500' });
+    const config = loadConfig({
+      ENVIRONMENT: 'test',
+      DATABASE_URL: viaProxy.href,
+      DB_CONNECT_TIMEOUT_MS: '1000',
+      READY_TIMEOUT_MS: '500',
+    });
     const database = openPostgres(config, pino({ level: 'silent' }), viaProxy.href);
     await database.migrate();
     cleanup.push(() => database.close());
@@ -43,7 +50,11 @@ describe('readiness with the database cut and back', { skip: url ? false : 'TEST
     const list = await app.inject({ url: ITEMS });
     assert.equal(list.statusCode, 503, list.body);
     assertErrorBody(list.json(), ITEMS);
-    assert.equal((await app.inject({ url: '/live' })).statusCode, 200, '/live does not depend on the database');
+    assert.equal(
+      (await app.inject({ url: '/live' })).statusCode,
+      200,
+      '/live does not depend on the database',
+    );
 
     await proxy.restore();
     let status = 0;

@@ -20,7 +20,12 @@ export async function testApp(
   env: Record<string, string> = {},
   prepare?: (app: FastifyInstance) => void,
 ): Promise<TestApp> {
-  const config = loadConfig({ ENVIRONMENT: 'test', LOG_LEVEL: 'info', ACCESS_LOG: 'false', ...env });
+  const config = loadConfig({
+    ENVIRONMENT: 'test',
+    LOG_LEVEL: 'info',
+    ACCESS_LOG: 'false',
+    ...env,
+  });
   const logs: Record<string, unknown>[] = [];
   const sink = new Writable({
     write(chunk, _encoding, done) {

@@ -37,12 +37,22 @@ function shared(name: string, open: () => Promise<Database>): () => Promise<Data
   };
 }
 
+/** The embedded database, which every run has. */
+export const pglite: Backend = {
+  name: 'pglite',
+  open: shared('pglite', () => openPglite('memory://', silent)),
+};
+
 export function backends(): Backend[] {
-  const list: Backend[] = [{ name: 'pglite', open: shared('pglite', () => openPglite('memory://', silent)) }];
+  const list: Backend[] = [pglite];
   const url = process.env.TEST_DATABASE_URL;
   if (url) {
     const config = loadConfig({ ENVIRONMENT: 'test', DATABASE_URL: url });
-    list.push({ name: 'postgres', url, open: shared('postgres', async () => openPostgres(config, silent, url)) });
+    list.push({
+      name: 'postgres',
+      url,
+      open: shared('postgres', async () => openPostgres(config, silent, url)),
+    });
   }
   return list;
 }

@@ -2,7 +2,7 @@
 // it over sockets.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { createServer, type Socket, connect } from 'node:net';
+import { connect, createServer, type Socket } from 'node:net';
 
 export interface Server {
   child: ChildProcess;
@@ -21,10 +21,19 @@ export async function freePort(): Promise<number> {
 }
 
 /** Spawns `node src/server.ts` with exactly `env` (plus PATH) and waits for it to answer `waitPath`. */
-export async function startServer(env: Record<string, string>, { waitPath = '/ready' } = {}): Promise<Server> {
+export async function startServer(
+  env: Record<string, string>,
+  { waitPath = '/ready' } = {},
+): Promise<Server> {
   const port = Number(env.PORT ?? (await freePort()));
   const child = spawn(process.execPath, ['src/server.ts'], {
-    env: { PATH: process.env.PATH ?? '', PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'info', ...env },
+    env: {
+      PATH: process.env.PATH ?? '',
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      LOG_LEVEL: 'info',
+      ...env,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
@@ -57,7 +66,9 @@ async function waitFor(port: number, path: string, timeoutMs: number, exited: Pr
     } catch {}
     await new Promise((r) => setTimeout(r, 50));
   }
-  throw new Error(gone ? 'server exited before it was ready' : `server not ready after ${timeoutMs} ms`);
+  throw new Error(
+    gone ? 'server exited before it was ready' : `server not ready after ${timeoutMs} ms`,
+  );
 }
 
 /**

@@ -1,7 +1,7 @@
 // A TCP proxy in front of PostgreSQL that a test can cut and restore, to see
 // what the service does while its database is unreachable.
 import { once } from 'node:events';
-import { type Server, type Socket, connect, createServer } from 'node:net';
+import { connect, createServer, type Server, type Socket } from 'node:net';
 
 export async function tcpProxy(target: { host: string; port: number }) {
   const sockets = new Set<Socket>();

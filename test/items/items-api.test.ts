@@ -82,7 +82,11 @@ for (const backend of backends()) {
       assert.equal(b.name.length, 100);
       const c = await createItem(app, { name: 'd', description: emoji.repeat(500), price: 1 });
       assert.equal([...c.description].length, 500);
-      const tooLong = await app.inject({ method: 'POST', url: ITEMS, payload: { name: emoji.repeat(101), price: 1 } });
+      const tooLong = await app.inject({
+        method: 'POST',
+        url: ITEMS,
+        payload: { name: emoji.repeat(101), price: 1 },
+      });
       assert.equal(tooLong.statusCode, 422);
       assert.deepEqual(tooLong.json().details, { name: 'must be at most 100 characters' });
       const descTooLong = await app.inject({
@@ -91,7 +95,9 @@ for (const backend of backends()) {
         payload: { name: 'e', description: emoji.repeat(501), price: 1 },
       });
       assert.equal(descTooLong.statusCode, 422);
-      assert.deepEqual(descTooLong.json().details, { description: 'must be at most 500 characters' });
+      assert.deepEqual(descTooLong.json().details, {
+        description: 'must be at most 500 characters',
+      });
     });
 
     test('get returns the item; unknown and non-UUID ids are 404 with the error body', async () => {
@@ -111,7 +117,10 @@ for (const backend of backends()) {
 
     test('list is newest first, with skip, limit and available_only', async () => {
       const made = [];
-      for (let i = 0; i < 5; i++) made.push(await createItem(app, { name: `n${i}`, price: i + 1, is_available: i % 2 === 0 }));
+      for (let i = 0; i < 5; i++)
+        made.push(
+          await createItem(app, { name: `n${i}`, price: i + 1, is_available: i % 2 === 0 }),
+        );
       const all = (await app.inject({ url: ITEMS })).json();
       assert.deepEqual(
         all.map((i: { name: string }) => i.name),
@@ -139,21 +148,34 @@ for (const backend of backends()) {
         SELECT gen_random_uuid(), 'tie' || g, 1 FROM generate_series(1, 5) AS g`);
       const names = (await app.inject({ url: ITEMS })).json().map((i: { name: string }) => i.name);
       assert.deepEqual(names, ['tie5', 'tie4', 'tie3', 'tie2', 'tie1']);
-      const created = new Set((await app.inject({ url: ITEMS })).json().map((i: { created_at: string }) => i.created_at));
+      const created = new Set(
+        (await app.inject({ url: ITEMS })).json().map((i: { created_at: string }) => i.created_at),
+      );
       assert.equal(created.size, 1, 'all five share one created_at');
     });
 
     test('list accepts the boolean spellings of the original and the default limit is 100', async () => {
       await createItem(app, { name: 'yes', price: 1 });
       await createItem(app, { name: 'no', price: 1, is_available: false });
-      for (const [v, n] of [['1', 1], ['yes', 1], ['ON', 1], ['t', 1], ['0', 2], ['no', 2], ['off', 2], ['false', 2]] as const) {
+      for (const [v, n] of [
+        ['1', 1],
+        ['yes', 1],
+        ['ON', 1],
+        ['t', 1],
+        ['0', 2],
+        ['no', 2],
+        ['off', 2],
+        ['false', 2],
+      ] as const) {
         const res = await app.inject({ url: `${ITEMS}?available_only=${v}` });
         assert.equal(res.statusCode, 200, `available_only=${v}`);
         assert.equal(res.json().length, n, `available_only=${v}`);
       }
       const database = await backend.open();
       const { sql } = await import('drizzle-orm');
-      await database.db.execute(sql`INSERT INTO items (id, name, price) SELECT gen_random_uuid(), 'bulk', 1 FROM generate_series(1, 120)`);
+      await database.db.execute(
+        sql`INSERT INTO items (id, name, price) SELECT gen_random_uuid(), 'bulk', 1 FROM generate_series(1, 120)`,
+      );
       assert.equal((await app.inject({ url: ITEMS })).json().length, 100);
     });
 
@@ -166,7 +188,13 @@ for (const backend of backends()) {
         ['skip=1.5', { skip: 'must be an integer' }],
         ['skip=99999999999999999999999', { skip: 'must be less than or equal to 2147483647' }],
         ['available_only=maybe', { available_only: 'must be a boolean' }],
-        ['skip=-1&limit=500', { skip: 'must be greater than or equal to 0', limit: 'must be less than or equal to 100' }],
+        [
+          'skip=-1&limit=500',
+          {
+            skip: 'must be greater than or equal to 0',
+            limit: 'must be less than or equal to 100',
+          },
+        ],
       ];
       for (const [query, details] of cases) {
         const res = await app.inject({ url: `${ITEMS}?${query}` });
@@ -177,8 +205,17 @@ for (const backend of backends()) {
     });
 
     test('patch changes only the fields sent and moves updated_at forward', async () => {
-      const item = await createItem(app, { name: 'P', description: 'd', price: 5, metadata: { a: 1 } });
-      const res = await app.inject({ method: 'PATCH', url: `${ITEMS}/${item.id}`, payload: { price: 7.5 } });
+      const item = await createItem(app, {
+        name: 'P',
+        description: 'd',
+        price: 5,
+        metadata: { a: 1 },
+      });
+      const res = await app.inject({
+        method: 'PATCH',
+        url: `${ITEMS}/${item.id}`,
+        payload: { price: 7.5 },
+      });
       assert.equal(res.statusCode, 200);
       const updated = res.json();
       assert.equal(updated.price, 7.5);
@@ -189,13 +226,27 @@ for (const backend of backends()) {
       assert.ok(updated.updated_at > item.updated_at, 'updated_at moved forward');
 
       // Two updates in quick succession still move it forward each time.
-      const again = (await app.inject({ method: 'PATCH', url: `${ITEMS}/${item.id}`, payload: { name: ' Q ' } })).json();
+      const again = (
+        await app.inject({ method: 'PATCH', url: `${ITEMS}/${item.id}`, payload: { name: ' Q ' } })
+      ).json();
       assert.equal(again.name, 'Q');
       assert.ok(again.updated_at > updated.updated_at);
 
-      const cleared = (await app.inject({ method: 'PATCH', url: `${ITEMS}/${item.id}`, payload: { description: '   ' } })).json();
+      const cleared = (
+        await app.inject({
+          method: 'PATCH',
+          url: `${ITEMS}/${item.id}`,
+          payload: { description: '   ' },
+        })
+      ).json();
       assert.equal(cleared.description, null);
-      const nulled = (await app.inject({ method: 'PATCH', url: `${ITEMS}/${item.id}`, payload: { description: null } })).json();
+      const nulled = (
+        await app.inject({
+          method: 'PATCH',
+          url: `${ITEMS}/${item.id}`,
+          payload: { description: null },
+        })
+      ).json();
       assert.equal(nulled.description, null);
 
       const stored = (await app.inject({ url: `${ITEMS}/${item.id}` })).json();
@@ -205,7 +256,11 @@ for (const backend of backends()) {
 
     test('patch with no known field returns the item unchanged', async () => {
       const item = await createItem(app, { name: 'P', price: 5 });
-      const res = await app.inject({ method: 'PATCH', url: `${ITEMS}/${item.id}`, payload: { nothing: true } });
+      const res = await app.inject({
+        method: 'PATCH',
+        url: `${ITEMS}/${item.id}`,
+        payload: { nothing: true },
+      });
       assert.equal(res.statusCode, 200);
       assert.deepEqual(res.json(), item);
     });
@@ -218,7 +273,11 @@ for (const backend of backends()) {
       });
       assert.equal(missing.statusCode, 404);
       assertErrorBody(missing.json(), `${ITEMS}/00000000-0000-4000-8000-000000000000`);
-      const notUuid = await app.inject({ method: 'PATCH', url: `${ITEMS}/xyz`, payload: { price: 1 } });
+      const notUuid = await app.inject({
+        method: 'PATCH',
+        url: `${ITEMS}/xyz`,
+        payload: { price: 1 },
+      });
       assert.equal(notUuid.statusCode, 404);
 
       const item = await createItem(app, { name: 'P', price: 5 });
@@ -233,7 +292,11 @@ for (const backend of backends()) {
         assert.equal(res.statusCode, 422, JSON.stringify(payload));
         assert.deepEqual(res.json().details, details, JSON.stringify(payload));
       }
-      assert.deepEqual((await app.inject({ url: `${ITEMS}/${item.id}` })).json(), item, 'nothing changed');
+      assert.deepEqual(
+        (await app.inject({ url: `${ITEMS}/${item.id}` })).json(),
+        item,
+        'nothing changed',
+      );
     });
 
     test('delete answers 204 with no body, then the item is gone', async () => {
@@ -253,7 +316,10 @@ for (const backend of backends()) {
       await createItem(app, { name: 'a', price: 1 });
       await createItem(app, { name: 'b', price: 1, is_available: false });
       assert.deepEqual((await app.inject({ url: `${ITEMS}/stats/count` })).json(), { count: 2 });
-      assert.deepEqual((await app.inject({ url: `${ITEMS}/stats/count?available_only=true` })).json(), { count: 1 });
+      assert.deepEqual(
+        (await app.inject({ url: `${ITEMS}/stats/count?available_only=true` })).json(),
+        { count: 1 },
+      );
       const bad = await app.inject({ url: `${ITEMS}/stats/count?available_only=perhaps` });
       assert.equal(bad.statusCode, 422);
       assert.deepEqual(bad.json().details, { available_only: 'must be a boolean' });

@@ -29,7 +29,10 @@ describe('start-up', () => {
   test('a bad setting stops the start with one line naming it', () => {
     const r = run({ PORT: 'eighty', DATABASE_URL: NOWHERE });
     assert.equal(r.status, 1);
-    assert.equal(r.stderr.trim(), 'Invalid PORT="eighty": must be a whole number (example: PORT=8080)');
+    assert.equal(
+      r.stderr.trim(),
+      'Invalid PORT="eighty": must be a whole number (example: PORT=8080)',
+    );
   });
 });
 
@@ -37,12 +40,14 @@ describe('shutdown', () => {
   test('SIGTERM with requests in flight: all finish, the drain shows on /ready, exit 0', async () => {
     // Real writes in flight need a real database: the suite's PostgreSQL when
     // there is one, otherwise the embedded one.
-    const db = process.env.TEST_DATABASE_URL
+    const db: Record<string, string> = process.env.TEST_DATABASE_URL
       ? { DATABASE_URL: process.env.TEST_DATABASE_URL, MIGRATE_ON_START: 'true' }
       : { PGLITE_DIR: 'memory://' };
     const server = await startServer(db);
     const held = await Promise.all(
-      Array.from({ length: 5 }, (_, i) => heldPost(server.port, ITEMS, JSON.stringify({ name: `in flight ${i}`, price: 1 }))),
+      Array.from({ length: 5 }, (_, i) =>
+        heldPost(server.port, ITEMS, JSON.stringify({ name: `in flight ${i}`, price: 1 })),
+      ),
     );
     await new Promise((r) => setTimeout(r, 100));
     server.child.kill('SIGTERM');
@@ -77,7 +82,10 @@ describe('shutdown', () => {
   });
 
   test('a shutdown that overruns its deadline exits 1', async () => {
-    const server = await startServer({ DATABASE_URL: NOWHERE, SHUTDOWN_TIMEOUT_MS: '600' }, { waitPath: '/live' });
+    const server = await startServer(
+      { DATABASE_URL: NOWHERE, SHUTDOWN_TIMEOUT_MS: '600' },
+      { waitPath: '/live' },
+    );
     const held = await heldPost(server.port, ITEMS, '{"name": "never finished", "price": 1}');
     server.child.kill('SIGINT');
     const exit = await server.exited;

@@ -38,27 +38,47 @@ describe('config', () => {
     const cases: [Record<string, string>, RegExp][] = [
       [{ PORT: 'abc' }, /^Invalid PORT="abc": must be a whole number \(example: PORT=8080\)$/],
       [{ PORT: '70000' }, /^Invalid PORT="70000": must be between 1 and 65535/],
-      [{ ENVIRONMENT: 'prod' }, /^Invalid ENVIRONMENT="prod": must be one of development, test, staging, production/],
+      [
+        { ENVIRONMENT: 'prod' },
+        /^Invalid ENVIRONMENT="prod": must be one of development, test, staging, production/,
+      ],
       [{ LOG_LEVEL: 'loud' }, /^Invalid LOG_LEVEL="loud": must be one of fatal, error, warn, info/],
-      [{ DB_POOL_SIZE: '0' }, /^Invalid DB_POOL_SIZE="0": must be between 1 and 1000 \(example: DB_POOL_SIZE=10\)$/],
+      [
+        { DB_POOL_SIZE: '0' },
+        /^Invalid DB_POOL_SIZE="0": must be between 1 and 1000 \(example: DB_POOL_SIZE=10\)$/,
+      ],
       [{ ACCESS_LOG: 'maybe' }, /^Invalid ACCESS_LOG="maybe": must be true or false/],
-      [{ CORS_ORIGINS: 'app.example.com' }, /^Invalid CORS_ORIGINS=.*"app.example.com" is not an origin/],
-      [{ DATABASE_URL: 'mysql://x' }, /^Invalid DATABASE_URL="<hidden>": must be a postgres:\/\/ URL/],
+      [
+        { CORS_ORIGINS: 'app.example.com' },
+        /^Invalid CORS_ORIGINS=.*"app.example.com" is not an origin/,
+      ],
+      [
+        { DATABASE_URL: 'mysql://x' },
+        /^Invalid DATABASE_URL="<hidden>": must be a postgres:\/\/ URL/,
+      ],
     ];
     for (const [env, message] of cases) {
-      assert.throws(() => loadConfig(env), (err: Error) => err instanceof ConfigError && message.test(err.message) && !err.message.includes('\n'), JSON.stringify(env));
+      assert.throws(
+        () => loadConfig(env),
+        (err: Error) =>
+          err instanceof ConfigError && message.test(err.message) && !err.message.includes('\n'),
+        JSON.stringify(env),
+      );
     }
   });
 
   test('a bad DATABASE_URL is never echoed: it may hold a password', () => {
-    assert.throws(() => loadConfig({ DATABASE_URL: 'mysql://user:s3cret@host/db' }), (err: Error) => !err.message.includes('s3cret'));
+    assert.throws(
+      () => loadConfig({ DATABASE_URL: 'mysql://user:s3cret@host/db' }),
+      (err: Error) => !err.message.includes('s3cret'),
+    );
   });
 
   test('CORS origins are a comma-separated list', () => {
-    assert.deepEqual(loadConfig({ CORS_ORIGINS: 'https://a.example.com, http://localhost:3000' }).corsOrigins, [
-      'https://a.example.com',
-      'http://localhost:3000',
-    ]);
+    assert.deepEqual(
+      loadConfig({ CORS_ORIGINS: 'https://a.example.com, http://localhost:3000' }).corsOrigins,
+      ['https://a.example.com', 'http://localhost:3000'],
+    );
   });
 
   test('.env fills what the environment leaves unset, outside production only', () => {
@@ -83,13 +103,18 @@ describe('DATABASE_URL forms', () => {
   });
 
   test('libpq key=value pairs', () => {
-    assert.deepEqual(connectionConfig("host=/cloudsql/proj:europe-west1:db dbname=app user=app password='p a\\'ss' port=5433"), {
-      host: '/cloudsql/proj:europe-west1:db',
-      database: 'app',
-      user: 'app',
-      password: "p a'ss",
-      port: 5433,
-    });
+    assert.deepEqual(
+      connectionConfig(
+        "host=/cloudsql/proj:europe-west1:db dbname=app user=app password='p a\\'ss' port=5433",
+      ),
+      {
+        host: '/cloudsql/proj:europe-west1:db',
+        database: 'app',
+        user: 'app',
+        password: "p a'ss",
+        port: 5433,
+      },
+    );
     assert.throws(() => connectionConfig('host=/x dbname'), /cannot read the key=value pairs/);
   });
 });

@@ -2,29 +2,41 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { parseTraceContext, traceLogFields } from '../../src/logging/trace.ts';
 import { testApp } from '../helpers/app.ts';
-import { backends } from '../helpers/database.ts';
+import { pglite } from '../helpers/database.ts';
 
 describe('trace context', () => {
   test('W3C traceparent', () => {
-    assert.deepEqual(parseTraceContext({ traceparent: '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01' }), {
-      traceId: '4bf92f3577b34da6a3ce929d0e0e4736',
-      spanId: '00f067aa0ba902b7',
-      sampled: true,
-    });
+    assert.deepEqual(
+      parseTraceContext({ traceparent: '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01' }),
+      {
+        traceId: '4bf92f3577b34da6a3ce929d0e0e4736',
+        spanId: '00f067aa0ba902b7',
+        sampled: true,
+      },
+    );
   });
 
   test('X-Cloud-Trace-Context, span id converted from decimal', () => {
-    assert.deepEqual(parseTraceContext({ 'x-cloud-trace-context': '105445aa7843bc8bf206b12000100000/1;o=1' }), {
-      traceId: '105445aa7843bc8bf206b12000100000',
-      spanId: '0000000000000001',
-      sampled: true,
-    });
-    assert.equal(parseTraceContext({ 'x-cloud-trace-context': '105445aa7843bc8bf206b12000100000' })?.spanId, undefined);
+    assert.deepEqual(
+      parseTraceContext({ 'x-cloud-trace-context': '105445aa7843bc8bf206b12000100000/1;o=1' }),
+      {
+        traceId: '105445aa7843bc8bf206b12000100000',
+        spanId: '0000000000000001',
+        sampled: true,
+      },
+    );
+    assert.equal(
+      parseTraceContext({ 'x-cloud-trace-context': '105445aa7843bc8bf206b12000100000' })?.spanId,
+      undefined,
+    );
   });
 
   test('malformed headers are ignored', () => {
     assert.equal(parseTraceContext({ traceparent: 'garbage' }), undefined);
-    assert.equal(parseTraceContext({ traceparent: '00-00000000000000000000000000000000-00f067aa0ba902b7-01' }), undefined);
+    assert.equal(
+      parseTraceContext({ traceparent: '00-00000000000000000000000000000000-00f067aa0ba902b7-01' }),
+      undefined,
+    );
     assert.equal(parseTraceContext({ 'x-cloud-trace-context': 'nope/abc' }), undefined);
   });
 
@@ -38,10 +50,11 @@ describe('trace context', () => {
 });
 
 describe('request logs', () => {
-  const [pglite] = backends();
-
   test('JSON lines with severity, message, time, trace and httpRequest; no secrets, no bodies', async () => {
-    const { app, logs } = await testApp(await pglite!.open(), { ACCESS_LOG: 'true', GOOGLE_CLOUD_PROJECT: 'my-proj' });
+    const { app, logs } = await testApp(await pglite.open(), {
+      ACCESS_LOG: 'true',
+      GOOGLE_CLOUD_PROJECT: 'my-proj',
+    });
     await app.inject({
       method: 'POST',
       url: '/api/v1/items',
@@ -60,7 +73,10 @@ describe('request logs', () => {
     assert.equal(line.severity, 'INFO');
     assert.equal(typeof line.message, 'string');
     assert.match(String(line.time), /^\d{4}-\d\d-\d\dT/);
-    assert.equal(line['logging.googleapis.com/trace'], 'projects/my-proj/traces/4bf92f3577b34da6a3ce929d0e0e4736');
+    assert.equal(
+      line['logging.googleapis.com/trace'],
+      'projects/my-proj/traces/4bf92f3577b34da6a3ce929d0e0e4736',
+    );
     assert.equal(line['logging.googleapis.com/spanId'], '00f067aa0ba902b7');
     assert.equal(line['logging.googleapis.com/trace_sampled'], true);
     const http = line.httpRequest as Record<string, unknown>;
@@ -73,12 +89,16 @@ describe('request logs', () => {
   });
 
   test('with the access log off, only slow requests and server errors are logged', async () => {
-    const { app, logs } = await testApp(await pglite!.open(), { ACCESS_LOG: 'false', SLOW_REQUEST_MS: '50' }, (a) => {
-      a.get('/slow', async () => {
-        await new Promise((r) => setTimeout(r, 80));
-        return { ok: true };
-      });
-    });
+    const { app, logs } = await testApp(
+      await pglite.open(),
+      { ACCESS_LOG: 'false', SLOW_REQUEST_MS: '50' },
+      (a) => {
+        a.get('/slow', async () => {
+          await new Promise((r) => setTimeout(r, 80));
+          return { ok: true };
+        });
+      },
+    );
     await app.inject({ url: '/live', headers: { 'x-request-id': 'fast' } });
     await app.inject({ url: '/slow', headers: { 'x-request-id': 'slow' } });
     await app.close();
