@@ -144,6 +144,16 @@ async function main(): Promise<number> {
     );
     const b = await cli(args, { inherit: true, timeoutMs: 15 * 60_000 });
     if (b.code !== 0) {
+      if (
+        /npm ci.*can only install packages when your package\.json and package-lock\.json/s.test(
+          b.stdout + b.stderr,
+        )
+      ) {
+        console.error(
+          'container-test: `npm ci` refused package-lock.json as out of sync with package.json (the "Missing: ... from lock file" lines above). ' +
+            'Regenerate the lock file with `npm install` so that it lists every optional platform package, and commit it.',
+        );
+      }
       console.error(
         `container-test: the image build failed (exit ${b.code}); see the build log above`,
       );
@@ -161,7 +171,6 @@ async function main(): Promise<number> {
     Labels?: Record<string, string>;
     Entrypoint?: string[] | null;
     Cmd?: string[] | null;
-    Healthcheck?: unknown;
     ExposedPorts?: Record<string, unknown>;
   };
   const user = cfg.User ?? '';
@@ -366,6 +375,28 @@ async function main(): Promise<number> {
         : null,
     };
     console.log(`cold start: ${JSON.stringify(report.coldStart)}`);
+
+    // The image's HEALTHCHECK command, run in the container as the engine would.
+    // Asked for on its own: podman leaves it out of {{json .Config}} (not part of the OCI config).
+    const hcJson = (
+      await cliOk(['image', 'inspect', '--format', '{{json .Config.Healthcheck}}', image])
+    ).stdout.trim();
+    const hc = ((JSON.parse(hcJson || 'null') as { Test?: string[] } | null)?.Test ??
+      []) as string[];
+    if (hc[0] === 'CMD' && hc.length > 1) {
+      const h = await cli(['exec', name, ...hc.slice(1)], { timeoutMs: 30_000 });
+      check(
+        h.code === 0,
+        'the HEALTHCHECK command passes in the running container',
+        h.code ? `exit ${h.code} ${h.stderr.trim()}` : '',
+      );
+    } else {
+      check(
+        false,
+        'the image has an exec-form HEALTHCHECK (for local docker runs)',
+        JSON.stringify(hc),
+      );
+    }
 
     const pid = (await cliOk(['inspect', '--format', '{{.State.Pid}}', name])).stdout.trim();
     try {

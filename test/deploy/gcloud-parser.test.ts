@@ -30,6 +30,8 @@ type Verdict = { kind: 'network' | 'ok' | 'rejected'; detail: string };
 function tryGcloud(argv: string[], home: string): Promise<Verdict> {
   return new Promise((resolve) => {
     const child = spawn(gcloud, [...argv, '--verbosity=debug'], {
+      // Closed stdin: `--data-file=-` reads to the end of it instead of waiting.
+      stdio: ['ignore', 'pipe', 'pipe'],
       env: {
         PATH: '/usr/bin:/bin',
         HOME: home,
@@ -102,6 +104,88 @@ function workflowGcloudLines(): string[][] {
     );
 }
 
+/** Splits one shell command line into words (quotes, no expansion beyond the given variables). */
+export function shellWords(line: string, vars: Record<string, string>): string[] {
+  const words: string[] = [];
+  let cur = '';
+  let inWord = false;
+  let quote: string | undefined;
+  const expand = (i: number): [string, number] => {
+    const m = /^\$(?:\{(\w+)\}|(\w+))/.exec(line.slice(i));
+    if (!m) return ['$', i + 1];
+    const name = (m[1] ?? m[2]) as string;
+    return [vars[name] ?? `UNSET_${name}`, i + m[0].length];
+  };
+  for (let i = 0; i < line.length; ) {
+    const c = line[i] as string;
+    if (quote === "'") {
+      if (c === "'") quote = undefined;
+      else cur += c;
+      i++;
+    } else if (quote === '"') {
+      if (c === '"') {
+        quote = undefined;
+        i++;
+      } else if (c === '$') {
+        const [v, j] = expand(i);
+        cur += v;
+        i = j;
+      } else {
+        cur += c;
+        i++;
+      }
+    } else if (c === "'" || c === '"') {
+      quote = c;
+      inWord = true;
+      i++;
+    } else if (/\s/.test(c)) {
+      if (inWord) words.push(cur);
+      cur = '';
+      inWord = false;
+      i++;
+    } else if (c === '$') {
+      const [v, j] = expand(i);
+      cur += v;
+      inWord = true;
+      i = j;
+    } else {
+      cur += c;
+      inWord = true;
+      i++;
+    }
+  }
+  if (inWord) words.push(cur);
+  return words;
+}
+
+/** The gcloud commands of DEPLOYMENT.md's shell blocks, with example values. */
+function documentedGcloudLines(): string[][] {
+  const doc = readFileSync(path.join(repoRoot, 'DEPLOYMENT.md'), 'utf8');
+  const vars: Record<string, string> = {
+    PROJECT: 'demo-project',
+    REGION: 'europe-west1',
+    SERVICE: 'runway',
+    GITHUB: 'my-org/my-repo',
+    PROJECT_NUMBER: '123456789',
+    RUNTIME_SA: 'runway-runtime@demo-project.iam.gserviceaccount.com',
+    DEPLOYER_SA: 'runway-deployer@demo-project.iam.gserviceaccount.com',
+    DB_PASSWORD: 'example-password',
+    role: 'roles/logging.logWriter',
+  };
+  const out: string[][] = [];
+  for (const block of doc.matchAll(/```sh\n([\s\S]*?)```/g)) {
+    const logical = (block[1] as string).replace(/\\\n\s*/g, ' ').split('\n');
+    for (const line of logical) {
+      for (const m of line.matchAll(/(?:^|[|;(]|&&|do)\s*gcloud\s+([^|;)#]*)/g)) {
+        const words = shellWords((m[1] as string).trim(), vars);
+        // `auth login` is interactive by design: nothing to check offline.
+        if (words.length && words.slice(0, 2).join(' ') !== 'auth login') out.push(words);
+      }
+    }
+  }
+  return out;
+}
+
 describe('gcloud command lines', { skip: gcloud ? false : 'gcloud is not installed' }, () => {
   const lines: string[][] = [];
   let home: string;
@@ -157,6 +241,39 @@ describe('gcloud command lines', { skip: gcloud ? false : 'gcloud is not install
       .map((v, i) => ({ v, line: lines[i]?.join(' ') }))
       .filter((x) => x.v.kind === 'rejected');
     assert.deepEqual(rejected, []);
+  });
+
+  it('validates the rendered service.yaml against the Service schema (a typo is caught)', async () => {
+    const replace = lines.find(
+      (a) => a.slice(0, 3).join(' ') === 'run services replace',
+    ) as string[];
+    const broken = path.join(home, 'broken-service.yaml');
+    writeFileSync(
+      broken,
+      readFileSync(replace[3] as string, 'utf8').replace(
+        'containerConcurrency:',
+        'containerConcurency:',
+      ),
+    );
+    const v = await tryGcloud(['run', 'services', 'replace', broken, ...replace.slice(4)], home);
+    assert.equal(v.kind, 'rejected');
+    assert.match(v.detail, /containerConcurency/);
+  });
+
+  it("in DEPLOYMENT.md's one-time set-up are accepted by the real gcloud too", async () => {
+    const documented = documentedGcloudLines();
+    assert.ok(documented.length >= 15, `found only ${documented.length} gcloud commands`);
+    const verdicts: { line: string; v: Verdict }[] = [];
+    // Four at a time: each gcloud start costs a second of CPU.
+    for (let i = 0; i < documented.length; i += 4) {
+      const batch = documented.slice(i, i + 4);
+      const vs = await Promise.all(batch.map((a) => tryGcloud(a, home)));
+      vs.forEach((v, j) => verdicts.push({ line: (batch[j] as string[]).join(' '), v }));
+    }
+    assert.deepEqual(
+      verdicts.filter((x) => x.v.kind === 'rejected'),
+      [],
+    );
   });
 
   it('would catch a bad flag (the check can fail)', async () => {
