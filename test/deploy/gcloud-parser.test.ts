@@ -268,7 +268,8 @@ describe('gcloud command lines', { skip: gcloud ? false : 'gcloud is not install
     for (let i = 0; i < documented.length; i += 4) {
       const batch = documented.slice(i, i + 4);
       const vs = await Promise.all(batch.map((a) => tryGcloud(a, home)));
-      vs.forEach((v, j) => verdicts.push({ line: (batch[j] as string[]).join(' '), v }));
+      for (const [j, v] of vs.entries())
+        verdicts.push({ line: (batch[j] as string[]).join(' '), v });
     }
     assert.deepEqual(
       verdicts.filter((x) => x.v.kind === 'rejected'),

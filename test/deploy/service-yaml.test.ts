@@ -151,7 +151,10 @@ describe('render-service.ts', () => {
       cloudsqlInstance: 'demo-project:europe-west1:db',
     });
     const lines = r.yaml.split('\n').filter((l) => !l.trimStart().startsWith('#'));
-    assert.deepEqual(lines.filter((l) => l.includes('${')), []);
+    assert.deepEqual(
+      lines.filter((l) => l.includes('${')),
+      [],
+    );
     const svc = parse(r.yaml);
     assert.equal(svc.metadata.name, 'runway');
     assert.equal(svc.spec.template.metadata.name, 'runway-0123456-t1');
