@@ -151,7 +151,8 @@ async function main(): Promise<number> {
       ) {
         console.error(
           'container-test: `npm ci` refused package-lock.json as out of sync with package.json (the "Missing: ... from lock file" lines above). ' +
-            'Regenerate the lock file with `npm install` so that it lists every optional platform package, and commit it.',
+            'Every optional platform package of every dependency must have a lock entry: regenerate the lock with `npm install` ' +
+            'against a registry that serves them all, or add the missing entries (name, version, optional, os, cpu), then commit it.',
         );
       }
       console.error(
