@@ -9,13 +9,20 @@ import { items } from './table.ts';
 const NO_NUL = '^[^\\u0000]*$';
 
 const Name = (s: TSchema) =>
-  Type.String({ ...s, trim: true, minLength: 1, pattern: NO_NUL, examples: ['Example Item'] });
+  Type.String({
+    ...s,
+    trim: true,
+    minLength: 1,
+    pattern: NO_NUL,
+    description: 'Trimmed; 1 to 100 characters (code points) after trimming',
+    examples: ['Example Item'],
+  });
 const Description = (s: TSchema) =>
   Type.String({
     ...s,
     trim: true,
     pattern: NO_NUL,
-    description: 'White space only is stored as null',
+    description: 'Trimmed; white space only is stored as null',
   });
 const Price = Type.Number({ exclusiveMinimum: 0, examples: [29.99] });
 const Metadata = Type.Record(Type.String(), Type.Unknown(), {
