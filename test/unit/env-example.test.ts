@@ -13,7 +13,8 @@ test('.env.example documents every variable the config reads', () => {
   const read = new Set([...source.matchAll(/\(env, '([A-Z_]+)'/g)].map((m) => m[1]));
   read.add('DATABASE_URL');
   assert.ok(read.size > 10, 'found the variables');
-  for (const name of read) assert.match(example, new RegExp(`^#? ?${name}=`, 'm'), `${name} is documented`);
+  for (const name of read)
+    assert.match(example, new RegExp(`^#? ?${name}=`, 'm'), `${name} is documented`);
 });
 
 test('the values in .env.example are the defaults', () => {
