@@ -2,7 +2,7 @@
 // browser assets, so the image needs no node_modules at all. Bundling also
 // cuts cold start: Node reads a few files instead of hundreds.
 import { spawnSync } from 'node:child_process';
-import { cpSync, mkdirSync, rmSync } from 'node:fs';
+import { chmodSync, cpSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { build } from 'esbuild';
@@ -49,17 +49,32 @@ const result = await build({
 
 // Swagger UI's and Redoc's browser files, served by /docs and /redoc.
 mkdirSync(join(out, 'static'), { recursive: true });
-cpSync(join(dirname(require.resolve('@fastify/swagger-ui/package.json')), 'static'), join(out, 'static', 'swagger-ui'), {
-  recursive: true,
-});
-cpSync(require.resolve('redoc/bundles/redoc.standalone.js'), join(out, 'static', 'redoc.standalone.js'));
+cpSync(
+  join(dirname(require.resolve('@fastify/swagger-ui/package.json')), 'static'),
+  join(out, 'static', 'swagger-ui'),
+  {
+    recursive: true,
+  },
+);
+cpSync(
+  require.resolve('redoc/bundles/redoc.standalone.js'),
+  join(out, 'static', 'redoc.standalone.js'),
+);
 
 // V8's code cache for the bundle, made by the Node that will run it (the
 // image build does it again with the runtime image's own Node).
-const warm = spawnSync(process.execPath, [join(out, 'server.js'), '--warm-compile-cache'], { stdio: 'inherit' });
+const warm = spawnSync(process.execPath, [join(out, 'server.js'), '--warm-compile-cache'], {
+  stdio: 'inherit',
+});
 if (warm.status !== 0) throw new Error('warming the compile cache failed');
+// Readable by the image's non-root user, whoever built it.
+for (const file of readdirSync(join(out, '.cache'), { recursive: true, withFileTypes: true })) {
+  chmodSync(join(file.parentPath, file.name), file.isDirectory() ? 0o755 : 0o644);
+}
 
 const bytes = Object.entries(result.metafile.outputs)
   .filter(([file]) => file.endsWith('.js'))
   .reduce((sum, [, o]) => sum + o.bytes, 0);
-console.log(`built ${out}/server.js and ${out}/migrate.js (${(bytes / 1024).toFixed(0)} KiB of JavaScript)`);
+console.log(
+  `built ${out}/server.js and ${out}/migrate.js (${(bytes / 1024).toFixed(0)} KiB of JavaScript)`,
+);
