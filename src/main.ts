@@ -21,6 +21,9 @@ export async function main(): Promise<void> {
   });
   installGracefulShutdown(app, config.shutdownTimeoutMs);
   await app.listen({ port: config.port, host: config.host });
+  if (config.environment === 'development') {
+    app.log.info(`API docs: http://localhost:${config.port}/docs (reference: /redoc)`);
+  }
 }
 
 /**

@@ -56,7 +56,10 @@ export function loggerOptions(config: Config): LoggerOptions {
   };
 }
 
-/** JSON lines on stdout; pino-pretty (a dev dependency) when asked for and installed. */
+/**
+ * JSON lines on stdout; pino-pretty (a dev dependency) when asked for and
+ * installed, without the httpRequest object that the message already sums up.
+ */
 export function createLogger(config: Config): Logger {
   const options = loggerOptions(config);
   if (config.logPretty && canResolve('pino-pretty')) {
@@ -66,7 +69,7 @@ export function createLogger(config: Config): Logger {
       formatters: {},
       transport: {
         target: 'pino-pretty',
-        options: { translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname' },
+        options: { translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname,httpRequest' },
       },
     });
   }
