@@ -4,6 +4,7 @@ import { after, before, describe, test } from 'node:test';
 import type { FastifyInstance } from 'fastify';
 import { testApp } from '../helpers/app.ts';
 import { pglite } from '../helpers/database.ts';
+import { ITEM_FIELDS } from '../helpers/items.ts';
 
 interface Operation {
   summary?: string;
@@ -59,16 +60,7 @@ describe('OpenAPI document', () => {
 
   test('the item and the error body are named schemas', () => {
     const { Item, ErrorBody } = doc.components.schemas;
-    assert.deepEqual(Object.keys(Item?.properties ?? {}).sort(), [
-      'created_at',
-      'description',
-      'id',
-      'is_available',
-      'metadata',
-      'name',
-      'price',
-      'updated_at',
-    ]);
+    assert.deepEqual(Object.keys(Item?.properties ?? {}).sort(), ITEM_FIELDS);
     assert.deepEqual(ErrorBody?.required?.sort(), ['details', 'error', 'path']);
   });
 

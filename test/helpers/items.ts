@@ -3,6 +3,18 @@ import type { FastifyInstance } from 'fastify';
 
 export const ITEMS = '/api/v1/items';
 
+/** An item's fields on the wire, as the spec lists them (sorted). */
+export const ITEM_FIELDS = [
+  'created_at',
+  'description',
+  'id',
+  'is_available',
+  'metadata',
+  'name',
+  'price',
+  'updated_at',
+];
+
 export async function createItem(app: FastifyInstance, body: Record<string, unknown>) {
   const res = await app.inject({ method: 'POST', url: ITEMS, payload: body });
   assert.equal(res.statusCode, 201, res.body);

@@ -4,7 +4,7 @@ import { after, before, beforeEach, describe, test } from 'node:test';
 import type { FastifyInstance } from 'fastify';
 import { testApp } from '../helpers/app.ts';
 import { backends, truncate } from '../helpers/database.ts';
-import { assertErrorBody, createItem, ITEMS } from '../helpers/items.ts';
+import { assertErrorBody, createItem, ITEM_FIELDS, ITEMS } from '../helpers/items.ts';
 
 const ISO = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
 const UUID = /^[\da-f]{8}-[\da-f]{4}-[\da-f]{4}-[\da-f]{4}-[\da-f]{12}$/;
@@ -27,16 +27,7 @@ for (const backend of backends()) {
       });
       assert.equal(res.statusCode, 201);
       const item = res.json();
-      assert.deepEqual(Object.keys(item).sort(), [
-        'created_at',
-        'description',
-        'id',
-        'is_available',
-        'metadata',
-        'name',
-        'price',
-        'updated_at',
-      ]);
+      assert.deepEqual(Object.keys(item).sort(), ITEM_FIELDS);
       assert.match(item.id, UUID);
       assert.equal(item.name, 'Example Item');
       assert.equal(item.description, 'This is an example item');
