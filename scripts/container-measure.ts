@@ -5,7 +5,7 @@
 //
 //   node scripts/container-measure.ts [--runs 5] [--context DIR]
 //       [--database-url postgres://postgres@127.0.0.1:5432/test] [--json FILE]
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -13,6 +13,7 @@ import { createThrowawayDb } from './container/database.ts';
 import { ensureBaseImages, pickEngine } from './container/engine.ts';
 import { run, runOk } from './container/exec.ts';
 import { choosePort, waitFor200 } from './container/http.ts';
+import { migrateArgs, walkImage } from './container/image-commands.ts';
 import { imageSize } from './container/image-size.ts';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -40,7 +41,6 @@ const runs = Number(v.runs);
 const engine = await pickEngine(repoRoot, process.env.CONTAINER_CLI);
 await ensureBaseImages(engine, ['node:24-slim', 'gcr.io/distroless/nodejs24-debian12:nonroot']);
 const db = await createThrowawayDb(v['database-url'] as string);
-const walker = readFileSync(path.join(repoRoot, 'scripts', 'container', 'image-walker.js'), 'utf8');
 const results: Record<string, unknown>[] = [];
 try {
   for (const t of TARGETS) {
@@ -50,36 +50,9 @@ try {
       ['build', '--target', t.target, '-t', image, v.context ?? repoRoot],
       { timeoutMs: 15 * 60_000 },
     );
-    await runOk(
-      engine.cli,
-      [
-        'run',
-        '--rm',
-        '--network',
-        'host',
-        '-e',
-        `DATABASE_URL=${db.url}`,
-        image,
-        'dist/migrate.js',
-      ],
-      { timeoutMs: 120_000 },
-    );
+    await runOk(engine.cli, migrateArgs(image, { DATABASE_URL: db.url }), { timeoutMs: 120_000 });
     const size = await imageSize(engine.cli, image);
-    const walk = JSON.parse(
-      (
-        await runOk(engine.cli, [
-          'run',
-          '--rm',
-          '--network',
-          'host',
-          '--user',
-          '0',
-          image,
-          '-e',
-          walker,
-        ])
-      ).stdout,
-    );
+    const walk = await walkImage(engine.cli, image, repoRoot);
     const toLive: number[] = [];
     const processToLive: number[] = [];
     for (let i = 0; i < runs; i++) {

@@ -18,22 +18,11 @@ import { createThrowawayDb, redact, type ThrowawayDb } from './container/databas
 import { type Engine, ensureBaseImages, pickEngine } from './container/engine.ts';
 import { run, runOk } from './container/exec.ts';
 import { choosePort, request, waitFor200 } from './container/http.ts';
+import { migrateArgs, walkImage } from './container/image-commands.ts';
 import { imageSize } from './container/image-size.ts';
 import { startLoad, startSlowPost } from './container/shutdown-check.ts';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-
-interface Walk {
-  files: number;
-  symlinks: number;
-  dirs: number;
-  bytes: number;
-  app: string[];
-  nodeModules: string[];
-  bundledPackages: string[];
-  uid: number;
-  unreadable: string[];
-}
 
 const failures: string[] = [];
 const report: Record<string, unknown> = {};
@@ -199,22 +188,7 @@ async function main(): Promise<number> {
   check(Object.keys(cfg.ExposedPorts ?? {}).includes('8080/tcp'), 'EXPOSE 8080');
 
   // ---- files in the image ---------------------------------------------------
-  const walker = readFileSync(
-    path.join(repoRoot, 'scripts', 'container', 'image-walker.js'),
-    'utf8',
-  );
-  const walkRun = await cliOk([
-    'run',
-    '--rm',
-    '--network',
-    'host',
-    '--user',
-    '0',
-    image,
-    '-e',
-    walker,
-  ]);
-  const walk = JSON.parse(walkRun.stdout) as Walk;
+  const walk = await walkImage(engine.cli, image, repoRoot);
   report.files = {
     regular: walk.files,
     symlinks: walk.symlinks,
@@ -282,18 +256,10 @@ async function main(): Promise<number> {
   let started = false;
   try {
     const bad = await cli(
-      [
-        'run',
-        '--rm',
-        '--network',
-        'host',
-        '-e',
-        'DATABASE_URL=postgres://postgres@127.0.0.1:9/none',
-        '-e',
-        'DB_CONNECT_TIMEOUT_MS=2000',
-        image,
-        'dist/migrate.js',
-      ],
+      migrateArgs(image, {
+        DATABASE_URL: 'postgres://postgres@127.0.0.1:9/none',
+        DB_CONNECT_TIMEOUT_MS: '2000',
+      }),
       { timeoutMs: 60_000 },
     );
     check(
@@ -301,19 +267,7 @@ async function main(): Promise<number> {
       'migrate exits non-zero when the database is unreachable',
       `exit ${bad.code}`,
     );
-    const mig = await cli(
-      [
-        'run',
-        '--rm',
-        '--network',
-        'host',
-        '-e',
-        `DATABASE_URL=${db.url}`,
-        image,
-        'dist/migrate.js',
-      ],
-      { timeoutMs: 120_000 },
-    );
+    const mig = await cli(migrateArgs(image, { DATABASE_URL: db.url }), { timeoutMs: 120_000 });
     if (
       !check(
         mig.code === 0,
