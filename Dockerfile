@@ -3,15 +3,12 @@
 # Plain Dockerfile syntax on purpose (no BuildKit-only features such as
 # RUN --mount, heredocs or COPY --link): it builds with `docker build`, with
 # buildah/podman and with Cloud Build's default builder alike.
-# Dockerfile.cache is the same build with an npm cache mount, for BuildKit only.
 #
 #   docker build --build-arg GIT_SHA=$(git rev-parse HEAD) -t runway .
 #   docker run --rm -e DATABASE_URL=postgres://... -e PORT=8080 -p 8080:8080 runway
 #
-# The default target (the last stage) runs on distroless nodejs24 as the
-# non-root user 65532. `--target runtime-slim` builds the node:24-slim variant
-# kept for comparison; docs/container-image.md has the measurements behind
-# the choice.
+# It runs on distroless nodejs24 as the non-root user 65532;
+# docs/container-image.md has the measurements behind that choice.
 
 ARG NODE_IMAGE=node:24-slim
 ARG DISTROLESS_IMAGE=gcr.io/distroless/nodejs24-debian12:nonroot
@@ -29,8 +26,8 @@ RUN npm run build \
  && test -f dist/server.js \
  && test -f dist/migrate.js
 
-# ---- runtime-slim: node:24-slim as the unprivileged user `node` ---------------
-FROM ${NODE_IMAGE} AS runtime-slim
+# ---- runtime: distroless nodejs24, non-root ----------------------------------
+FROM ${DISTROLESS_IMAGE} AS runtime
 ARG GIT_SHA=unknown
 ARG APP_VERSION=0.0.0
 LABEL org.opencontainers.image.title="runway" \
@@ -51,48 +48,18 @@ COPY --from=build /app/package.json ./package.json
 COPY --from=build /app/dist ./dist
 COPY --from=build /app/drizzle ./drizzle
 # V8's code cache made by this image's own node (the build stage's node may
-# differ in patch version in the real base images, and a mismatched cache is ignored).
-RUN ["node", "dist/server.js", "--warm-compile-cache"]
-USER node
-EXPOSE 8080
-# For local `docker run` only: Cloud Run ignores HEALTHCHECK and uses the
-# startup and liveness probes from deploy/cloudrun/service.yaml.
-HEALTHCHECK --interval=30s --timeout=3s --start-period=10s --retries=3 \
-  CMD ["node", "-e", "fetch('http://127.0.0.1:'+(process.env.PORT||8080)+'/live').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
-# Exec form straight into node (not docker-entrypoint.sh, npm or a shell), so
-# SIGTERM from Cloud Run reaches the server's handler.
-ENTRYPOINT ["node"]
-CMD ["dist/server.js"]
-
-# ---- runtime (default): distroless nodejs24, non-root -------------------------
-FROM ${DISTROLESS_IMAGE} AS runtime
-ARG GIT_SHA=unknown
-ARG APP_VERSION=0.0.0
-LABEL org.opencontainers.image.title="runway" \
-      org.opencontainers.image.description="runway HTTP API for Cloud Run" \
-      org.opencontainers.image.revision="${GIT_SHA}" \
-      org.opencontainers.image.version="${APP_VERSION}" \
-      org.opencontainers.image.licenses="MIT"
-WORKDIR /app
-# V8's young generation capped at 16 MB semi-spaces: under load V8 otherwise
-# grows it to 128 MB: ~75 MB more RSS, with no gain in throughput
-# (docs/performance.md).
-ENV NODE_ENV=production \
-    PORT=8080 \
-    NODE_OPTIONS=--max-semi-space-size=16
-COPY --from=build /app/package.json ./package.json
-COPY --from=build /app/dist ./dist
-COPY --from=build /app/drizzle ./drizzle
-# Exec form: there is no shell in distroless. Runs as root here, so the cache is
-# written before the switch to the read-only, unprivileged runtime user.
+# differ in patch version, and a mismatched cache is ignored). Exec form: there
+# is no shell in distroless. Runs as root here, so the cache is written before
+# the switch to the read-only, unprivileged runtime user.
 USER 0
 RUN ["/nodejs/bin/node", "dist/server.js", "--warm-compile-cache"]
 # The :nonroot base already runs as 65532; saying so keeps it explicit for
 # scanners and for anyone who swaps the base tag.
 USER 65532:65532
 EXPOSE 8080
-# Ignored by Cloud Run (see above). There is no shell here, so exec form with
-# the image's own node.
+# For local `docker run` only: Cloud Run ignores HEALTHCHECK and uses the
+# startup and liveness probes from deploy/cloudrun/service.yaml. Exec form with
+# the image's own node, as there is no shell.
 HEALTHCHECK --interval=30s --timeout=3s --start-period=10s --retries=3 \
   CMD ["/nodejs/bin/node", "-e", "fetch('http://127.0.0.1:'+(process.env.PORT||8080)+'/live').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
 # The base's ENTRYPOINT is ["/nodejs/bin/node"]: node is PID 1 and gets

@@ -1,113 +1,78 @@
-// Measures the two candidate runtime bases side by side: image size, file
-// count and cold start (median of N starts against PostgreSQL). The figures
-// behind the choice in docs/container-image.md and the cold start recorded in
-// deploy/cloudrun/probe-budget.json come from here.
+// Measures the production image: size, file count and cold start (median of N
+// starts against PostgreSQL, each container held to 1 CPU and 512 MiB, as a
+// Cloud Run instance). The cold start recorded in
+// deploy/cloudrun/probe-budget.json comes from here; docs/container-image.md
+// has the figures and how they chose the base image.
 //
-//   node scripts/container-measure.ts [--runs 5] [--context DIR]
-//       [--database-url postgres://postgres@127.0.0.1:5432/test] [--json FILE]
+//   TEST_DATABASE_URL=postgres://postgres@127.0.0.1:5432/test \
+//     node scripts/container-measure.ts [--runs 5] [--json FILE]
 import { writeFileSync } from 'node:fs';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { createThrowawayDb } from './container/database.ts';
-import { ensureBaseImages, pickEngine } from './container/engine.ts';
-import { run, runOk } from './container/exec.ts';
-import { choosePort, waitFor200 } from './container/http.ts';
-import { migrateArgs, walkImage } from './container/image-commands.ts';
-import { imageSize } from './container/image-size.ts';
+import { throwawayDatabase } from '../test/container/database.ts';
+import { pickEngine } from '../test/container/engine.ts';
+import { buildImage, imageMiB, walkImage } from '../test/container/image.ts';
+import { migrateArgs, startService } from '../test/container/service.ts';
 
-const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const TARGETS = [
-  { target: 'runtime', base: 'gcr.io/distroless/nodejs24-debian12:nonroot' },
-  { target: 'runtime-slim', base: 'node:24-slim (USER node)' },
-];
+const IMAGE = 'runway:measure';
+const { values } = parseArgs({
+  options: { runs: { type: 'string', default: '5' }, json: { type: 'string' } },
+});
+const runs = Number(values.runs);
+if (!Number.isInteger(runs) || runs < 1)
+  throw new Error('--runs must be a whole number, e.g. --runs 5');
 
 const median = (xs: number[]) => {
   const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2
-    ? (s[(s.length - 1) / 2] as number)
-    : ((s[s.length / 2 - 1] as number) + (s[s.length / 2] as number)) / 2;
+  return Math.round(
+    ((s[Math.floor((s.length - 1) / 2)] ?? 0) + (s[Math.ceil((s.length - 1) / 2)] ?? 0)) / 2,
+  );
 };
 
-const { values: v } = parseArgs({
-  options: {
-    runs: { type: 'string', default: '5' },
-    context: { type: 'string' },
-    'database-url': { type: 'string', default: 'postgres://postgres@127.0.0.1:5432/test' },
-    json: { type: 'string' },
-  },
-});
-const runs = Number(v.runs);
-const engine = await pickEngine(repoRoot, process.env.CONTAINER_CLI);
-await ensureBaseImages(engine, ['node:24-slim', 'gcr.io/distroless/nodejs24-debian12:nonroot']);
-const db = await createThrowawayDb(v['database-url'] as string);
-const results: Record<string, unknown>[] = [];
+const engine = await pickEngine();
+const buildSeconds = await buildImage(engine, IMAGE);
+const database = await throwawayDatabase();
+const coldStartReadyMs: number[] = [];
+const processStartToReadyMs: number[] = [];
 try {
-  for (const t of TARGETS) {
-    const image = `runway:measure-${t.target}`;
-    const b = await runOk(
-      engine.cli,
-      ['build', '--target', t.target, '-t', image, v.context ?? repoRoot],
-      { timeoutMs: 15 * 60_000 },
-    );
-    await runOk(engine.cli, migrateArgs(image, { DATABASE_URL: db.url }), { timeoutMs: 120_000 });
-    const size = await imageSize(engine.cli, image);
-    const walk = await walkImage(engine.cli, image, repoRoot);
-    const toLive: number[] = [];
-    const processToLive: number[] = [];
-    for (let i = 0; i < runs; i++) {
-      const port = await choosePort(9190);
-      const name = `runway-measure-${t.target}-${i}`;
-      const t0 = performance.now();
-      await runOk(engine.cli, [
-        'run',
-        '-d',
-        '--name',
-        name,
-        '--network',
-        'host',
+  await engine.run(migrateArgs(IMAGE, { DATABASE_URL: database.url }));
+  for (let i = 0; i < runs; i++) {
+    const name = `runway-measure-${process.pid}-${i}`;
+    try {
+      const { readyMs } = await startService(engine, IMAGE, name, database.url, [
         '--cpus',
         '1',
         '--memory',
         '512m',
-        '-e',
-        `PORT=${port}`,
-        '-e',
-        'ENVIRONMENT=production',
-        '-e',
-        `DATABASE_URL=${db.url}`,
-        image,
       ]);
-      await waitFor200(`http://127.0.0.1:${port}/ready`, 30_000);
-      const wallAtReady = Date.now();
-      toLive.push(performance.now() - t0);
+      const readyAt = Date.now();
+      // The engine's own start time: leaves out creating the container.
       const startedAt = Date.parse(
-        (
-          await runOk(engine.cli, ['inspect', '--format', '{{.State.StartedAt}}', name])
-        ).stdout.trim(),
+        (await engine.run(['inspect', '--format', '{{.State.StartedAt}}', name])).trim(),
       );
-      processToLive.push(wallAtReady - startedAt);
-      await run(engine.cli, ['rm', '-f', name], { timeoutMs: 60_000 });
+      coldStartReadyMs.push(readyMs);
+      processStartToReadyMs.push(readyAt - startedAt);
+    } finally {
+      await engine.attempt(['rm', '-f', name]);
     }
-    const r = {
-      target: t.target,
-      base: t.base,
-      buildSeconds: Math.round(b.ms / 100) / 10,
-      sizeMiB: Math.round((size.bytes / 2 ** 20) * 10) / 10,
-      gzipMiB: Math.round((size.gzipBytes / 2 ** 20) * 10) / 10,
-      files: walk.files,
-      symlinks: walk.symlinks,
-      coldStartReadyMedianMs: Math.round(median(toLive)),
-      coldStartReadyMs: toLive.map(Math.round),
-      processStartToReadyMedianMs: Math.round(median(processToLive)),
-      processStartToReadyMs: processToLive,
-    };
-    console.log(JSON.stringify(r));
-    results.push(r);
-    await run(engine.cli, ['rmi', image], { timeoutMs: 120_000 });
   }
+  const size = await imageMiB(engine, IMAGE);
+  const walk = await walkImage(engine, IMAGE);
+  const result = {
+    measuredAt: new Date().toISOString(),
+    buildSeconds,
+    sizeMiB: size.mib,
+    gzipMiB: size.gzipMiB,
+    files: walk.files,
+    symlinks: walk.symlinks,
+    coldStartReadyMedianMs: median(coldStartReadyMs),
+    coldStartReadyMs,
+    processStartToReadyMedianMs: median(processStartToReadyMs),
+    processStartToReadyMs,
+  };
+  const text = `${JSON.stringify(result, null, 2)}\n`;
+  if (values.json) writeFileSync(values.json, text);
+  else process.stdout.write(text);
 } finally {
-  await db.drop();
+  await database.drop();
+  await engine.attempt(['rmi', IMAGE]);
 }
-const out = { measuredAt: new Date().toISOString(), engine: engine.name, runs, results };
-if (v.json) writeFileSync(v.json, `${JSON.stringify(out, null, 2)}\n`);
