@@ -6,7 +6,6 @@ import { chmodSync, cpSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { build } from 'esbuild';
-import { deferFastifyServerModules } from './defer-modules.ts';
 
 const require = createRequire(import.meta.url);
 const out = 'dist';
@@ -43,7 +42,6 @@ const result = await build({
       "const __dirname = __runwayFileURLToPath(new URL('.', import.meta.url));",
     ].join('\n'),
   },
-  plugins: [deferFastifyServerModules],
   logLevel: 'warning',
 });
 

@@ -12,7 +12,7 @@ import { ErrorBody } from './errors/api-error.ts';
 import errorHandler from './errors/error-handler.ts';
 import { healthRoutes } from './health/routes.ts';
 import requestContext, { requestContextOptions } from './http/request-context.ts';
-import { buildLazySerializer } from './http/serializer.ts';
+import { createSerializerCompiler } from './http/serializer.ts';
 import { createValidatorCompiler } from './http/validation.ts';
 import { itemsRoutes } from './items/routes.ts';
 import { Item } from './items/schemas.ts';
@@ -30,7 +30,6 @@ export async function buildApp(
   deps: AppDependencies = {},
 ): Promise<FastifyInstance> {
   const logger = deps.logger ?? createLogger(config);
-  const validatorCompiler = createValidatorCompiler();
   const app = Fastify({
     loggerInstance: logger,
     bodyLimit: config.bodyLimitBytes,
@@ -39,17 +38,10 @@ export async function buildApp(
     // answered with Fastify's own 503 body); /ready reports the drain instead.
     return503OnClosing: false,
     routerOptions: { ignoreTrailingSlash: true },
-    schemaController: {
-      // buildValidator as Fastify's setValidatorCompiler() sets it, given here
-      // so that Fastify does not load its default Ajv compiler at start (its
-      // type is Ajv's; Fastify calls it with the route schemas, as here).
-      compilersFactory: {
-        buildValidator: (() => validatorCompiler) as never,
-        buildSerializer: buildLazySerializer,
-      },
-    },
     ...requestContextOptions(config),
   }).withTypeProvider<TypeBoxTypeProvider>();
+  app.setValidatorCompiler(createValidatorCompiler());
+  app.setSerializerCompiler(createSerializerCompiler(() => app.getSchemas()));
   // The API speaks JSON only; a text/plain body is a 415, not a string to validate.
   app.removeContentTypeParser('text/plain');
 
