@@ -1,160 +1,181 @@
-// The one place that reads the environment. Every setting is parsed and
-// checked here, so a bad value stops the start with one line that names the
-// variable, what is wrong and an example, instead of failing later at random.
+// The one place that reads the environment. Every setting is declared once,
+// in ConfigSchema: its type, bounds, default and meaning (the README's table
+// and .env.example are checked against it). A bad value stops the start with
+// one line that names the variable, what is wrong and an example.
 import { existsSync, readFileSync } from 'node:fs';
 import { parseEnv } from 'node:util';
+import { type SchemaOptions, type Static, Type } from '@sinclair/typebox';
+import type { ErrorObject } from 'ajv';
+import { makeAjv, normalizeBooleans } from '../http/validation.ts';
 
-export const ENVIRONMENTS = ['development', 'test', 'staging', 'production'] as const;
-export type Environment = (typeof ENVIRONMENTS)[number];
-export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
-export type LogLevel = (typeof LOG_LEVELS)[number];
+const ENVIRONMENTS = ['development', 'test', 'staging', 'production'] as const;
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
-export interface Config {
-  port: number;
-  host: string;
-  environment: Environment;
-  logLevel: LogLevel;
-  /** Human-readable logs instead of JSON lines (default: when stdout is a terminal). */
-  logPretty: boolean;
-  /** One log line per request; Cloud Run already writes one, so off in production. */
-  accessLog: boolean;
-  /** Requests slower than this are logged even with the access log off. */
-  slowRequestMs: number;
-  appName: string;
-  appVersion: string;
-  /** Unset: the embedded PGlite database under `pgliteDir`. */
-  databaseUrl: string | undefined;
-  pgliteDir: string;
-  dbPoolSize: number;
-  dbConnectTimeoutMs: number;
-  dbStatementTimeoutMs: number;
-  /** `/ready` gives up on the database after this long. */
-  readyTimeoutMs: number;
-  /** Apply migrations at start. Always on for PGlite; for PostgreSQL the deploy runs them. */
-  migrateOnStart: boolean;
-  corsOrigins: string[];
-  /** Enables trace correlation in logs (`logging.googleapis.com/trace`). */
-  googleCloudProject: string | undefined;
-  /** Everything of a shutdown happens within this budget (Cloud Run allows 10 s). */
-  shutdownTimeoutMs: number;
-  bodyLimitBytes: number;
-}
+const oneOf = <T extends string>(values: readonly T[], options: SchemaOptions) =>
+  Type.Unsafe<T>({ ...options, type: 'string', enum: values });
+const whole = (dflt: number, minimum: number, maximum: number, description: string) =>
+  Type.Integer({ default: dflt, minimum, maximum, description });
+
+const shown = 'shown by `/`, `/health`, the docs and error reports';
+
+// `errorMessage` replaces the generic problem in the one-line error;
+// `sensitive` keeps the value out of it.
+export const ConfigSchema = Type.Object(
+  {
+    PORT: whole(8080, 1, 65535, 'the port to listen on; Cloud Run sets it'),
+    HOST: Type.String({ default: '0.0.0.0', description: 'the interface to listen on' }),
+    ENVIRONMENT: oneOf(ENVIRONMENTS, {
+      default: 'development',
+      description:
+        'production requires `DATABASE_URL` and changes the defaults marked "in production"',
+    }),
+    APP_NAME: Type.String({ default: 'runway', description: shown }),
+    APP_VERSION: Type.String({ default: '0.1.0', description: shown }),
+    DATABASE_URL: Type.Optional(
+      Type.String({
+        pattern: '^postgres(ql)?://',
+        errorMessage: 'must be a postgres:// URL',
+        sensitive: true,
+        examples: [
+          'postgres://USER:PASSWORD@HOST:5432/DB',
+          'postgres://USER:PASSWORD@/DB?host=/cloudsql/PROJECT:REGION:INSTANCE',
+        ],
+        description:
+          'a PostgreSQL to use instead of the embedded database (the second example: Cloud SQL through its unix socket)',
+      }),
+    ),
+    PGLITE_DIR: Type.String({
+      default: './data',
+      description: 'where the embedded database lives (`memory://` for none on disk)',
+    }),
+    DB_POOL_SIZE: whole(10, 1, 1000, 'connections in the pool'),
+    DB_CONNECT_TIMEOUT_MS: whole(5000, 100, 120_000, 'how long to wait for a new connection'),
+    DB_STATEMENT_TIMEOUT_MS: whole(30_000, 0, 3_600_000, 'per statement; `0` for none'),
+    READY_TIMEOUT_MS: whole(2000, 100, 60_000, 'how long `/ready` waits for the database'),
+    MIGRATE_ON_START: Type.Boolean({
+      default: false,
+      description:
+        'PostgreSQL only: apply migrations at start (the deploy runs them as a job instead); the embedded database is always migrated at start',
+    }),
+    CORS_ORIGINS: Type.Array(
+      Type.String({
+        pattern: '^(\\*|https?://[^/\\s]+)$',
+        errorMessage: 'is not an origin like https://app.example.com',
+      }),
+      {
+        default: [],
+        examples: [['https://app.example.com', 'http://localhost:3000']],
+        description: 'comma-separated origins, or `*`; empty: CORS off',
+      },
+    ),
+    BODY_LIMIT_BYTES: whole(1_048_576, 1024, 100 * 1_048_576, 'larger bodies are a 413'),
+    LOG_LEVEL: oneOf(LOG_LEVELS, { default: 'info', description: 'the least severe level logged' }),
+    LOG_PRETTY: Type.Optional(
+      Type.Boolean({
+        examples: [true],
+        description:
+          'human-readable logs instead of JSON lines; unset: on when stdout is a terminal, outside production',
+      }),
+    ),
+    ACCESS_LOG: Type.Boolean({
+      default: true,
+      description:
+        'a log line per request (Cloud Run writes one already); slow requests and 5xx are always logged',
+    }),
+    SLOW_REQUEST_MS: whole(1000, 1, 3_600_000, 'what counts as slow'),
+    GOOGLE_CLOUD_PROJECT: Type.Optional(
+      Type.String({
+        examples: ['my-project'],
+        description: 'links log lines to their trace (`logging.googleapis.com/trace`)',
+      }),
+    ),
+    SHUTDOWN_TIMEOUT_MS: whole(
+      8000,
+      100,
+      60_000,
+      'the whole shutdown happens within this; Cloud Run kills 10 s after SIGTERM',
+    ),
+  },
+  {
+    // What production changes. ENVIRONMENT's own default is filled in after
+    // this is checked, so an unset ENVIRONMENT must not match.
+    if: { properties: { ENVIRONMENT: { const: 'production' } }, required: ['ENVIRONMENT'] },
+    // biome-ignore lint/suspicious/noThenProperty: JSON Schema's if/then, not a promise
+    then: {
+      required: ['DATABASE_URL'],
+      errorMessage:
+        "is required when ENVIRONMENT=production: the embedded database lives on the instance's disk and Cloud Run loses it at every restart",
+      properties: { ACCESS_LOG: { default: false } },
+    },
+  },
+);
+
+type Settings = Static<typeof ConfigSchema>;
+type Camel<S extends string> = S extends `${infer Head}_${infer Tail}`
+  ? `${Lowercase<Head>}${Capitalize<Camel<Tail>>}`
+  : Lowercase<S>;
+/** The settings under camel-case names: DB_POOL_SIZE is `dbPoolSize`. */
+export type Config = { [K in keyof Settings as Camel<K>]: Settings[K] } & { logPretty: boolean };
 
 export class ConfigError extends Error {
   override name = 'ConfigError';
 }
 
 type Env = Record<string, string | undefined>;
+type PropertySchema = { [key: string]: unknown };
 
-function fail(name: string, value: string, problem: string, example: string): never {
-  throw new ConfigError(
-    `Invalid ${name}=${JSON.stringify(value)}: ${problem} (example: ${name}=${example})`,
-  );
-}
+const ajv = makeAjv({ coerceTypes: true, verbose: true });
+let validate: ReturnType<typeof ajv.compile> | undefined;
 
-function read(env: Env, name: string): string | undefined {
-  const v = env[name]?.trim();
-  return v === undefined || v === '' ? undefined : v;
-}
-
-function int(
-  env: Env,
-  name: string,
-  dflt: number,
-  min: number,
-  max: number,
-  example = String(dflt),
-): number {
-  const raw = read(env, name);
-  if (raw === undefined) return dflt;
-  if (!/^\d+$/.test(raw)) fail(name, raw, 'must be a whole number', example);
-  const n = Number(raw);
-  if (n < min || n > max) fail(name, raw, `must be between ${min} and ${max}`, example);
-  return n;
-}
-
-function bool(env: Env, name: string, dflt: boolean): boolean {
-  const raw = read(env, name);
-  if (raw === undefined) return dflt;
-  const v = raw.toLowerCase();
-  if (['1', 'true', 'yes', 'on'].includes(v)) return true;
-  if (['0', 'false', 'no', 'off'].includes(v)) return false;
-  return fail(name, raw, 'must be true or false', 'true');
-}
-
-function oneOf<T extends string>(env: Env, name: string, allowed: readonly T[], dflt: T): T {
-  const raw = read(env, name);
-  if (raw === undefined) return dflt;
-  const v = raw.toLowerCase();
-  if ((allowed as readonly string[]).includes(v)) return v as T;
-  return fail(name, raw, `must be one of ${allowed.join(', ')}`, dflt);
-}
-
-function databaseUrl(env: Env): string | undefined {
-  const raw = read(env, 'DATABASE_URL');
-  if (raw === undefined) return undefined;
-  // Both the URL form and libpq's key=value form (which Cloud SQL guides use
-  // for unix sockets) are accepted; anything else is a typo worth stopping on.
-  if (/^postgres(ql)?:\/\//.test(raw) || /^\s*\w+\s*=/.test(raw)) return raw;
-  return fail(
-    'DATABASE_URL',
-    '<hidden>',
-    'must be a postgres:// URL or libpq key=value pairs',
-    'postgres://USER:PASSWORD@HOST:5432/DB',
-  );
+function message(e: ErrorObject, env: Env): string {
+  const name = String(e.instancePath.split('/')[1] ?? e.params.missingProperty);
+  const property = ConfigSchema.properties[name as keyof Settings] as PropertySchema;
+  const own = e.parentSchema as PropertySchema;
+  const between = () => `must be between ${own.minimum} and ${own.maximum}`;
+  const problems: Record<string, () => string> = {
+    type: () => (e.params.type === 'boolean' ? 'must be true or false' : 'must be a whole number'),
+    minimum: between,
+    maximum: between,
+    enum: () => `must be one of ${(own.enum as string[]).join(', ')}`,
+  };
+  const problem = own.errorMessage ?? problems[e.keyword]?.() ?? e.message;
+  const item = e.instancePath.split('/').length > 2 ? `${JSON.stringify(e.data)} ` : '';
+  const examples = ((property.examples as unknown[] | undefined) ?? [property.default])
+    .map((x) => `${name}=${Array.isArray(x) ? x.join(',') : x}`)
+    .join(', or ');
+  const value = property.sensitive ? '<hidden>' : env[name]?.trim();
+  const what = e.keyword === 'required' ? name : `Invalid ${name}=${JSON.stringify(value)}:`;
+  return `${what} ${item}${problem} (example: ${examples})`;
 }
 
 /** Parses and checks every setting; throws ConfigError with a one-line message. */
 export function loadConfig(env: Env = process.env, isTty = false): Config {
-  const environment = oneOf(env, 'ENVIRONMENT', ENVIRONMENTS, 'development');
-  const production = environment === 'production';
-  const dbUrl = databaseUrl(env);
-  if (production && dbUrl === undefined) {
-    throw new ConfigError(
-      'DATABASE_URL is required when ENVIRONMENT=production: the embedded database lives on the ' +
-        "instance's disk and Cloud Run loses it at every restart. Set DATABASE_URL=postgres://USER:PASSWORD@HOST:5432/DB " +
-        '(Cloud SQL: postgres://USER:PASSWORD@/DB?host=/cloudsql/PROJECT:REGION:INSTANCE)',
-    );
+  const values: Record<string, unknown> = {};
+  for (const [name, schema] of Object.entries(ConfigSchema.properties)) {
+    const raw = env[name]?.trim();
+    if (!raw) continue; // set but empty is unset
+    values[name] =
+      schema.type === 'array'
+        ? raw
+            .split(',')
+            .map((s) => s.trim())
+            .filter(Boolean)
+        : raw;
   }
-  const corsRaw = read(env, 'CORS_ORIGINS');
-  const corsOrigins = corsRaw
-    ? corsRaw
-        .split(',')
-        .map((o) => o.trim())
-        .filter(Boolean)
-    : [];
-  for (const origin of corsOrigins) {
-    if (origin !== '*' && !/^https?:\/\/[^/\s]+$/.test(origin)) {
-      fail(
-        'CORS_ORIGINS',
-        corsRaw as string,
-        `"${origin}" is not an origin like https://app.example.com`,
-        'https://app.example.com,http://localhost:3000',
-      );
-    }
+  normalizeBooleans(ConfigSchema, values);
+  validate ??= ajv.compile(ConfigSchema);
+  if (!validate(values)) {
+    const first = validate.errors?.find((e) => e.keyword !== 'if') as ErrorObject;
+    throw new ConfigError(message(first, env));
   }
-  return {
-    port: int(env, 'PORT', 8080, 1, 65535),
-    host: read(env, 'HOST') ?? '0.0.0.0',
-    environment,
-    logLevel: oneOf(env, 'LOG_LEVEL', LOG_LEVELS, environment === 'test' ? 'warn' : 'info'),
-    logPretty: bool(env, 'LOG_PRETTY', isTty && !production),
-    accessLog: bool(env, 'ACCESS_LOG', !production),
-    slowRequestMs: int(env, 'SLOW_REQUEST_MS', 1000, 1, 3_600_000),
-    appName: read(env, 'APP_NAME') ?? 'runway',
-    appVersion: read(env, 'APP_VERSION') ?? '0.1.0',
-    databaseUrl: dbUrl,
-    pgliteDir: read(env, 'PGLITE_DIR') ?? './data',
-    dbPoolSize: int(env, 'DB_POOL_SIZE', 10, 1, 1000),
-    dbConnectTimeoutMs: int(env, 'DB_CONNECT_TIMEOUT_MS', 5000, 100, 120_000),
-    dbStatementTimeoutMs: int(env, 'DB_STATEMENT_TIMEOUT_MS', 30_000, 0, 3_600_000),
-    readyTimeoutMs: int(env, 'READY_TIMEOUT_MS', 2000, 100, 60_000),
-    migrateOnStart: bool(env, 'MIGRATE_ON_START', dbUrl === undefined),
-    corsOrigins,
-    googleCloudProject: read(env, 'GOOGLE_CLOUD_PROJECT'),
-    shutdownTimeoutMs: int(env, 'SHUTDOWN_TIMEOUT_MS', 8000, 100, 60_000),
-    bodyLimitBytes: int(env, 'BODY_LIMIT_BYTES', 1_048_576, 1024, 100 * 1_048_576),
-  };
+  const config = Object.fromEntries(
+    Object.entries(values).map(([k, v]) => [
+      k.toLowerCase().replace(/_(\w)/g, (_, c: string) => c.toUpperCase()),
+      v,
+    ]),
+  ) as Config;
+  config.logPretty ??= isTty && config.environment !== 'production';
+  return config;
 }
 
 /**
@@ -162,7 +183,7 @@ export function loadConfig(env: Env = process.env, isTty = false): Config {
  * on Cloud Run the environment comes from the service definition.
  */
 export function loadDotEnv(env: Env = process.env, file = '.env'): void {
-  if (env.ENVIRONMENT?.trim().toLowerCase() === 'production' || !existsSync(file)) return;
+  if (env.ENVIRONMENT?.trim() === 'production' || !existsSync(file)) return;
   for (const [key, value] of Object.entries(parseEnv(readFileSync(file, 'utf8')))) {
     if (env[key] === undefined) env[key] = value;
   }

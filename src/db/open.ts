@@ -1,6 +1,7 @@
 // Picks the engine from the config: DATABASE_URL names a real PostgreSQL,
-// otherwise the embedded one. Migrations run here only when asked (always
-// for the embedded database; for PostgreSQL the deploy runs them as a job).
+// otherwise the embedded one. The embedded database is migrated here at
+// every start; PostgreSQL only with MIGRATE_ON_START (the deploy runs the
+// migrations as a job).
 import type { Logger } from 'pino';
 import type { Config } from '../config/env.ts';
 import type { Database } from './database.ts';

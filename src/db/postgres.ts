@@ -5,7 +5,6 @@ import { migrate } from 'drizzle-orm/node-postgres/migrator';
 import pg from 'pg';
 import type { Logger } from 'pino';
 import type { Config } from '../config/env.ts';
-import { connectionConfig } from './connection-config.ts';
 import { type AppDatabase, type Database, withTimeout } from './database.ts';
 import { migrationsFolder } from './migrations-folder.ts';
 import * as schema from './schema.ts';
@@ -16,7 +15,7 @@ const MIGRATION_LOCK = 7_242_001;
 
 export function openPostgres(config: Config, log: Logger, url: string): Database {
   const base: pg.ClientConfig = {
-    ...connectionConfig(url),
+    connectionString: url,
     connectionTimeoutMillis: config.dbConnectTimeoutMs,
     keepAlive: true,
     application_name: config.appName,

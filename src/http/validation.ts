@@ -1,6 +1,7 @@
 // Request validation: one Ajv for bodies, strict about types (a price sent as
-// "10" is an error, as in the original), and one for the query string and
-// path, where everything arrives as text and must be coerced.
+// "10" is an error), and one for the query string and path, where everything
+// arrives as text and must be coerced. The configuration (../config/env.ts)
+// is checked by an Ajv made the same way.
 import { Ajv, type ErrorObject, type Options, type ValidateFunction } from 'ajv';
 import addFormatsModule from 'ajv-formats';
 import type { FastifySchemaCompiler } from 'fastify';
@@ -32,7 +33,7 @@ function addTrimKeyword(ajv: Ajv): void {
 const BASE: Options = {
   allErrors: true, // every failing field is reported, not only the first
   useDefaults: true,
-  removeAdditional: true, // unknown fields are ignored, as in the original
+  removeAdditional: true, // unknown fields are ignored
   strictNumbers: true, // NaN and Infinity are not numbers
   strict: false, // TypeBox adds keywords of its own (`[Kind]`, `x-*`)
   // Checking our own schemas against the JSON Schema meta-schema means
@@ -41,7 +42,7 @@ const BASE: Options = {
   validateSchema: false,
 };
 
-function makeAjv(options: Options): Ajv {
+export function makeAjv(options: Options): Ajv {
   const ajv = new Ajv({ ...BASE, ...options });
   addFormats(ajv);
   addTrimKeyword(ajv);
@@ -51,14 +52,11 @@ function makeAjv(options: Options): Ajv {
 const TRUE = new Set(['1', 'true', 't', 'yes', 'y', 'on']);
 const FALSE = new Set(['0', 'false', 'f', 'no', 'n', 'off']);
 
-/** Query booleans accept the spellings FastAPI accepts (yes/no, on/off, 1/0, ...). */
-function normalizeBooleans(
-  schema: { properties?: Record<string, { type?: unknown }> },
-  data: unknown,
-): void {
+/** Booleans given as text accept the usual spellings: true/false, yes/no, on/off, 1/0, t/f, y/n. */
+export function normalizeBooleans(schema: { properties?: object }, data: unknown): void {
   if (!schema.properties || typeof data !== 'object' || data === null) return;
   const query = data as Record<string, unknown>;
-  for (const [key, prop] of Object.entries(schema.properties)) {
+  for (const [key, prop] of Object.entries(schema.properties) as [string, { type?: unknown }][]) {
     const v = query[key];
     if (prop.type !== 'boolean' || typeof v !== 'string') continue;
     const s = v.toLowerCase();

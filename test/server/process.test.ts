@@ -22,8 +22,8 @@ describe('start-up', () => {
   test('production without DATABASE_URL refuses to start and says what to set', () => {
     const r = run({ ENVIRONMENT: 'production' });
     assert.equal(r.status, 1);
-    assert.match(r.stderr, /DATABASE_URL is required when ENVIRONMENT=production/);
-    assert.match(r.stderr, /Set DATABASE_URL=postgres:\/\//);
+    assert.match(r.stderr, /^DATABASE_URL is required when ENVIRONMENT=production: /);
+    assert.match(r.stderr, /\(example: DATABASE_URL=postgres:\/\//);
   });
 
   test('a bad setting stops the start with one line naming it', () => {

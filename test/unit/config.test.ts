@@ -4,7 +4,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { ConfigError, loadConfig, loadDotEnv } from '../../src/config/env.ts';
-import { connectionConfig } from '../../src/db/connection-config.ts';
 
 describe('config', () => {
   test('defaults: port 8080 on all interfaces, development, embedded database', () => {
@@ -13,25 +12,40 @@ describe('config', () => {
     assert.equal(c.host, '0.0.0.0');
     assert.equal(c.environment, 'development');
     assert.equal(c.databaseUrl, undefined);
-    assert.equal(c.migrateOnStart, true);
+    assert.equal(c.migrateOnStart, false);
     assert.equal(c.accessLog, true);
+    assert.deepEqual(c.corsOrigins, []);
     assert.equal(c.shutdownTimeoutMs, 8000);
     assert.ok(c.shutdownTimeoutMs < 10_000, 'inside Cloud Run’s 10 s');
   });
 
-  test('production: access log off, no migrations at start, DATABASE_URL required', () => {
-    const c = loadConfig({ ENVIRONMENT: 'production', DATABASE_URL: 'postgres://u:p@db/app' });
+  test('production: access log off unless asked for, no pretty logs, DATABASE_URL required', () => {
+    const production = { ENVIRONMENT: 'production', DATABASE_URL: 'postgres://u:p@db/app' };
+    const c = loadConfig(production, true);
     assert.equal(c.accessLog, false);
-    assert.equal(c.migrateOnStart, false);
     assert.equal(c.logPretty, false);
+    assert.equal(loadConfig({ ...production, ACCESS_LOG: 'true' }).accessLog, true);
+    assert.equal(loadConfig({}, true).logPretty, true, 'pretty on a terminal outside production');
     assert.throws(
       () => loadConfig({ ENVIRONMENT: 'production' }),
       (err: Error) =>
         err instanceof ConfigError &&
-        /DATABASE_URL is required when ENVIRONMENT=production/.test(err.message) &&
-        /Set DATABASE_URL=postgres:\/\//.test(err.message) &&
-        /cloudsql/.test(err.message),
+        /^DATABASE_URL is required when ENVIRONMENT=production: /.test(err.message) &&
+        /example: DATABASE_URL=postgres:\/\/.*host=\/cloudsql\//.test(err.message) &&
+        !err.message.includes('\n'),
     );
+  });
+
+  test('booleans take the usual spellings', () => {
+    for (const [raw, value] of [
+      ['yes', true],
+      ['ON', true],
+      ['1', true],
+      ['no', false],
+      ['off', false],
+      ['0', false],
+    ] as const)
+      assert.equal(loadConfig({ MIGRATE_ON_START: raw }).migrateOnStart, value, raw);
   });
 
   test('a bad value names the variable, the problem and an example, on one line', () => {
@@ -95,26 +109,24 @@ describe('config', () => {
   });
 });
 
-describe('DATABASE_URL forms', () => {
-  test('URL, including the Cloud SQL unix socket', () => {
-    assert.deepEqual(connectionConfig('postgres://u:p@/app?host=/cloudsql/p:r:i'), {
-      connectionString: 'postgres://u:p@/app?host=/cloudsql/p:r:i',
-    });
+describe('DATABASE_URL', () => {
+  test('the URL forms are accepted, Cloud SQL through its unix socket included', () => {
+    for (const url of [
+      'postgres://u:p@db:5432/app',
+      'postgresql://u@127.0.0.1/app',
+      'postgres://u:p@/app?host=/cloudsql/proj:europe-west1:db',
+    ])
+      assert.equal(loadConfig({ DATABASE_URL: url }).databaseUrl, url);
   });
 
-  test('libpq key=value pairs', () => {
-    assert.deepEqual(
-      connectionConfig(
-        "host=/cloudsql/proj:europe-west1:db dbname=app user=app password='p a\\'ss' port=5433",
-      ),
-      {
-        host: '/cloudsql/proj:europe-west1:db',
-        database: 'app',
-        user: 'app',
-        password: "p a'ss",
-        port: 5433,
-      },
+  test('libpq key=value pairs are refused with the URL form as the example', () => {
+    assert.throws(
+      () =>
+        loadConfig({ DATABASE_URL: 'host=/cloudsql/p:r:i dbname=app user=app password=s3cret' }),
+      (err: Error) =>
+        /^Invalid DATABASE_URL="<hidden>": must be a postgres:\/\/ URL \(example: DATABASE_URL=postgres:\/\//.test(
+          err.message,
+        ) && !err.message.includes('s3cret'),
     );
-    assert.throws(() => connectionConfig('host=/x dbname'), /cannot read the key=value pairs/);
   });
 });
