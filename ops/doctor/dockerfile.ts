@@ -1,33 +1,24 @@
-// Dockerfile instructions with continuation lines joined.
+// Dockerfile instructions with continuation lines joined and comments dropped.
 export interface Instruction {
   line: number;
   keyword: string;
   args: string;
-  raw: string;
 }
 
 export function instructions(text: string): Instruction[] {
   const out: Instruction[] = [];
-  const lines = text.split(/\r?\n/);
   let buf = '';
   let start = 0;
-  lines.forEach((l, i) => {
+  text.split(/\r?\n/).forEach((line, i) => {
+    if (/^\s*(#|$)/.test(line)) return;
     if (!buf) start = i + 1;
-    if (/^\s*#/.test(l) && !buf) return;
-    buf += buf ? ` ${l.trim()}` : l.trim();
-    if (/\\\s*$/.test(l)) {
-      buf = buf.replace(/\\\s*$/, '');
-      return;
+    buf += ` ${line.trim()}`;
+    if (buf.endsWith('\\')) buf = buf.slice(0, -1);
+    else {
+      const [, keyword = '', args = ''] = /^\s*(\w+)\s*(.*)$/.exec(buf) ?? [];
+      out.push({ line: start, keyword: keyword.toUpperCase(), args });
+      buf = '';
     }
-    const m = buf.match(/^(\w+)\s*(.*)$/);
-    if (m)
-      out.push({
-        line: start,
-        keyword: (m[1] as string).toUpperCase(),
-        args: m[2] as string,
-        raw: buf,
-      });
-    buf = '';
   });
   return out;
 }

@@ -1,102 +1,51 @@
-// Read-only view of the repository under inspection, so that checks never
-// depend on the process's cwd and fixtures can be inspected like the project.
-import { execFileSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { join, relative, sep } from 'node:path';
+// Read-only view of the repository under inspection, so that rules never
+// depend on the process's cwd and a fixture is inspected like the project.
+import { spawnSync } from 'node:child_process';
+import { existsSync, globSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { parse as parseYaml } from 'yaml';
-
-const SKIP_DIRS = new Set(['.git', 'node_modules', '.tools', 'dist', 'data', 'coverage']);
+import { parse } from 'yaml';
 
 export class Repo {
-  dir: string;
-  #walk: string[] | undefined;
+  readonly dir: string;
   constructor(dir: string) {
     this.dir = dir;
   }
 
   read(rel: string): string | null {
-    const p = join(this.dir, rel);
     try {
-      return statSync(p).isFile() ? readFileSync(p, 'utf8') : null;
+      return readFileSync(join(this.dir, rel), 'utf8');
     } catch {
       return null;
     }
   }
 
-  exists(rel: string): boolean {
-    return existsSync(join(this.dir, rel));
-  }
-
-  yaml(rel: string): { value: unknown; error?: string } | null {
+  /** Parsed YAML, null when the file is absent; throws when it does not parse. */
+  yaml(rel: string): unknown {
     const text = this.read(rel);
     if (text === null) return null;
     try {
-      return { value: parseYaml(text) };
+      return parse(text);
     } catch (err) {
-      return { value: null, error: (err as Error).message.split('\n')[0] ?? 'invalid YAML' };
+      throw new Error(`${rel} is not valid YAML (${(err as Error).message.split('\n')[0]})`);
     }
   }
 
-  /** Every file below the repository, relative, with forward slashes. */
-  files(): string[] {
-    if (this.#walk) return this.#walk;
-    const out: string[] = [];
-    const visit = (abs: string) => {
-      let entries: import('node:fs').Dirent[];
-      try {
-        entries = readdirSync(abs, { withFileTypes: true });
-      } catch {
-        return;
-      }
-      for (const e of entries) {
-        const p = join(abs, e.name);
-        if (e.isDirectory()) {
-          if (!SKIP_DIRS.has(e.name)) visit(p);
-        } else if (e.isFile()) {
-          out.push(relative(this.dir, p).split(sep).join('/'));
-        }
-      }
-    };
-    visit(this.dir);
-    this.#walk = out.sort();
-    return out;
+  /** Relative paths matching the globs, dot-folders included, .git and node_modules left out. */
+  glob(patterns: string[]): string[] {
+    const all = patterns.flatMap((p) => [p, p.replace(/^\*\*\//, '**/.*/**/')]);
+    return globSync(all, { cwd: this.dir, exclude: ['**/node_modules', '**/.git'] });
   }
 
-  /** Files tracked by git below the directory, or null when it is not in a work tree. */
-  gitTracked(): string[] | null {
-    try {
-      const out = execFileSync('git', ['ls-files', '-z', '--', '.'], {
-        cwd: this.dir,
-        encoding: 'utf8',
-        stdio: ['ignore', 'pipe', 'ignore'],
-      });
-      return out.split('\0').filter(Boolean);
-    } catch {
-      return null;
-    }
+  /** git's stdout in the repository, or null when git fails (not a work tree). */
+  git(args: string[], input?: string): { code: number; stdout: string } | null {
+    const r = spawnSync('git', args, { cwd: this.dir, input, encoding: 'utf8' });
+    return r.status === null || r.status > 1 ? null : { code: r.status, stdout: r.stdout };
   }
 
-  /** Workflow files, deploy scripts and Cloud Build configs. */
-  workflowFiles(): string[] {
-    return this.files().filter((f) => /^\.github\/workflows\/[^/]+\.ya?ml$/.test(f));
-  }
-
-  scriptFiles(): string[] {
-    return this.files().filter(
-      (f) =>
-        /^(deploy\/scripts|scripts|bin|\.ci)\//.test(f) && /(\.(sh|bash)|\/run|\/[^./]+)$/.test(f),
-    );
-  }
-
-  /** Imports a TypeScript module of the repository (Node strips the types). */
-  async importModule(rel: string): Promise<Record<string, unknown> | null> {
+  /** A TypeScript module of the repository (Node strips the types), or null when absent. */
+  async import(rel: string): Promise<Record<string, unknown> | null> {
     const p = join(this.dir, rel);
-    if (!existsSync(p)) return null;
-    try {
-      return (await import(pathToFileURL(p).href)) as Record<string, unknown>;
-    } catch {
-      return null;
-    }
+    return existsSync(p) ? import(pathToFileURL(p).href) : null;
   }
 }

@@ -1,107 +1,110 @@
-// doctor: offline checks on the repository, then live checks on the project
-// when gcloud is authenticated. Exit 0 with no errors, 1 with any.
+// doctor: the offline rules on the repository, then the live checks on the
+// project when gcloud is authenticated. Exit 0 with no errors, 1 with any.
 import { createGcloud, type Env } from '../gcloud/run.ts';
 import { EXIT, type IO, printJson } from '../output.ts';
-import { buildLogsCheck } from './checks/build-logs.ts';
-import { buildkitCheck } from './checks/buildkit.ts';
-import { mutableTagCheck } from './checks/mutable-tag.ts';
-import { portCheck } from './checks/port.ts';
-import { probesCheck } from './checks/probes.ts';
-import { secretsCheck } from './checks/secrets.ts';
 import { liveFindings } from './live.ts';
+import type { Pitfall } from './pitfalls.ts';
 import { Repo } from './repo.ts';
-import type { Check, DoctorOptions, Finding } from './types.ts';
+import { buildkit } from './rules/buildkit.ts';
+import { connections } from './rules/connections.ts';
+import { credentials } from './rules/credentials.ts';
+import { images } from './rules/images.ts';
+import { port } from './rules/port.ts';
+import { probePathsExist, probes } from './rules/probes.ts';
+import { waits } from './rules/waits.ts';
+import type { DoctorOptions, Finding, Found } from './types.ts';
 
-export const OFFLINE_CHECKS: Check[] = [
-  buildkitCheck,
-  portCheck,
-  mutableTagCheck,
-  buildLogsCheck,
-  probesCheck,
-  secretsCheck,
-];
+/** The rule of each pitfall that needs no cloud project (1 and 2 are live.ts). */
+const RULES: Record<Exclude<Pitfall, 1 | 2>, (repo: Repo) => Found[] | Promise<Found[]>> = {
+  3: buildkit,
+  4: port,
+  5: images,
+  6: waits,
+  7: probes,
+  8: probePathsExist,
+  9: credentials,
+  10: connections,
+};
+export type OfflinePitfall = keyof typeof RULES;
 
-export interface DoctorReport {
-  ok: boolean;
-  repo: string;
-  errors: number;
-  warnings: number;
-  checks: Array<{ id: string; pitfall: number | null; title: string; findings: number }>;
-  live: { ran: boolean; reason: string };
-  findings: Finding[];
-}
-
-export async function doctorReport(o: DoctorOptions, env: Env): Promise<DoctorReport> {
-  const repo = new Repo(o.repoDir);
-  const findings: Finding[] = [];
-  const checks: DoctorReport['checks'] = [];
-  for (const check of OFFLINE_CHECKS) {
-    let got: Finding[];
+/** The findings of the offline rules (all, or those of the pitfalls named) on a repository. */
+export async function offlineFindings(
+  repoDir: string,
+  only?: OfflinePitfall[],
+): Promise<Finding[]> {
+  const repo = new Repo(repoDir);
+  const pitfalls = only ?? (Object.keys(RULES).map(Number) as OfflinePitfall[]);
+  const found = pitfalls.map(async (pitfall): Promise<Finding[]> => {
     try {
-      got = await check.run(repo);
+      return (await RULES[pitfall](repo)).map((f) => ({ pitfall, ...f }));
     } catch (err) {
-      got = [
+      // A file the rule needs does not parse (the message names it), or the rule has a bug.
+      return [
         {
-          id: `${check.id}-crashed`,
-          pitfall: check.pitfall,
+          id: 'pitfall-unchecked',
+          pitfall,
           severity: 'error',
-          message: `The ${check.id} check could not run: ${(err as Error).message}`,
-          fix: 'Report this with the output of: npm run runway -- doctor --json',
+          message: `Pitfall ${pitfall} could not be checked: ${(err as Error).message}`,
+          fix: 'Fix the file the message names and run doctor again (anything else: report it with the output of npm run runway -- doctor --json)',
         },
       ];
     }
-    checks.push({ id: check.id, pitfall: check.pitfall, title: check.title, findings: got.length });
-    findings.push(...got.map((f) => ({ ...f, check: check.id })));
-  }
+  });
+  return (await Promise.all(found)).flat();
+}
 
-  let live = { ran: false, reason: '' };
-  if (o.offline) live.reason = '--offline';
-  else if (!o.project) live.reason = 'no --project given';
-  else {
-    const g = createGcloud({ env });
-    // Fails fast without credentials, and needs no network when a token is
-    // cached or given through CLOUDSDK_AUTH_ACCESS_TOKEN.
-    const auth = await g.run(['auth', 'print-access-token', '--quiet'], { timeoutMs: 20_000 });
-    if (auth.code === 127) live.reason = 'gcloud is not installed';
-    else if (auth.code !== 0) live.reason = 'gcloud is not authenticated (gcloud auth login)';
-    else {
-      live = { ran: true, reason: `project ${o.project}` };
-      findings.push(
-        ...(await liveFindings(g, { ...o, project: o.project })).map((f) => ({
-          ...f,
-          check: 'live',
-        })),
-      );
-    }
-  }
-  if (!live.ran) {
-    findings.push({
-      check: 'live',
-      id: 'live-checks-skipped',
-      pitfall: null,
-      severity: 'info',
-      message: `Live checks of pitfalls 1 and 2 skipped: ${live.reason}`,
-      fix: 'gcloud auth login && npm run runway -- doctor --project PROJECT --region REGION --github OWNER/REPO',
-    });
-  }
-  const errors = findings.filter((f) => f.severity === 'error').length;
-  const warnings = findings.filter((f) => f.severity === 'warning').length;
-  return { ok: errors === 0, repo: o.repoDir, errors, warnings, checks, live, findings };
+async function live(o: DoctorOptions, env: Env): Promise<{ reason: string; findings?: Finding[] }> {
+  if (o.offline) return { reason: '--offline' };
+  if (!o.project) return { reason: 'no --project given' };
+  const g = createGcloud({ env });
+  // Fails fast without credentials, and needs no network when a token is
+  // cached or given through CLOUDSDK_AUTH_ACCESS_TOKEN.
+  const auth = await g.run(['auth', 'print-access-token', '--quiet'], { timeoutMs: 20_000 });
+  if (auth.code === 127) return { reason: 'gcloud is not installed' };
+  if (auth.code !== 0) return { reason: 'gcloud is not authenticated (gcloud auth login)' };
+  return {
+    reason: `project ${o.project}`,
+    findings: await liveFindings(g, { ...o, project: o.project }),
+  };
+}
+
+export async function doctorReport(o: DoctorOptions, env: Env) {
+  const findings = await offlineFindings(o.repoDir);
+  const { reason, findings: liveFound } = await live(o, env);
+  findings.push(
+    ...(liveFound ?? [
+      {
+        id: 'live-checks-skipped',
+        pitfall: null,
+        severity: 'info',
+        message: `Live checks of pitfalls 1 and 2 skipped: ${reason}`,
+        fix: 'gcloud auth login && npm run runway -- doctor --project PROJECT --region REGION --github OWNER/REPO',
+      },
+    ]),
+  );
+  const count = (s: Finding['severity']) => findings.filter((f) => f.severity === s).length;
+  const errors = count('error');
+  return {
+    ok: errors === 0,
+    repo: o.repoDir,
+    errors,
+    warnings: count('warning'),
+    live: { ran: !!liveFound, reason },
+    findings,
+  };
 }
 
 export async function runDoctor(o: DoctorOptions, io: IO & { env: Env }): Promise<number> {
   const report = await doctorReport(o, io.env);
-  if (o.json) {
-    printJson(io, { command: 'doctor', ...report });
-  } else {
-    const order = { error: 0, warning: 1, info: 2 } as const;
-    for (const f of [...report.findings].sort((a, b) => order[a.severity] - order[b.severity])) {
-      const tag = f.pitfall ? `pitfall ${f.pitfall}` : (f.check ?? 'doctor');
-      io.stdout(`${f.severity.toUpperCase().padEnd(7)} [${tag}] ${f.id}: ${f.message}`);
-      io.stdout(`        fix: ${f.fix}`);
-    }
+  if (o.json) printJson(io, { command: 'doctor', ...report });
+  else {
+    const order = { error: 0, warning: 1, info: 2 };
+    for (const f of report.findings.toSorted((a, b) => order[a.severity] - order[b.severity]))
+      io.stdout(
+        `${f.severity.toUpperCase().padEnd(7)} [pitfall ${f.pitfall ?? '-'}] ${f.id}: ${f.message}\n        fix: ${f.fix}`,
+      );
     io.stdout(
-      `\ndoctor: ${report.errors} error(s), ${report.warnings} warning(s); ${report.checks.length} offline checks${report.live.ran ? ' + live checks' : ''}.`,
+      `\ndoctor: ${report.errors} error(s), ${report.warnings} warning(s) (pitfalls: ops/doctor/pitfalls.ts)`,
     );
   }
   return report.ok ? EXIT.ok : EXIT.failure;

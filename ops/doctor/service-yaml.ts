@@ -1,4 +1,4 @@
-// The container of deploy/cloudrun/service.yaml (Knative serving v1).
+// deploy/cloudrun/service.yaml (Knative serving v1): the parts doctor reads.
 import type { Repo } from './repo.ts';
 
 export const SERVICE_YAML = 'deploy/cloudrun/service.yaml';
@@ -6,30 +6,48 @@ export const SERVICE_YAML = 'deploy/cloudrun/service.yaml';
 export interface Probe {
   initialDelaySeconds?: number;
   periodSeconds?: number;
-  failureThreshold?: number;
   timeoutSeconds?: number;
+  failureThreshold?: number;
   httpGet?: { path?: string; port?: number };
   tcpSocket?: { port?: number };
-  grpc?: unknown;
 }
 
-export interface Container {
+interface Container {
   image?: string;
-  ports?: Array<{ containerPort?: number; name?: string }>;
-  env?: Array<{ name?: string; value?: unknown }>;
+  ports?: Array<{ containerPort?: number }>;
+  env?: Array<{ name: string; value?: unknown }>;
   startupProbe?: Probe;
   livenessProbe?: Probe;
 }
 
-export function serviceContainer(
-  repo: Repo,
-): { container: Container | null; error?: string } | null {
-  const parsed = repo.yaml(SERVICE_YAML);
-  if (!parsed) return null;
-  if (parsed.error) return { container: null, error: parsed.error };
-  const doc = parsed.value as {
-    spec?: { template?: { spec?: { containers?: Container[] } } };
-  } | null;
-  const containers = doc?.spec?.template?.spec?.containers ?? [];
-  return { container: containers[0] ?? null };
+export interface Service extends Container {
+  annotations: Record<string, string | undefined>;
+  /** The env entries by name; valueFrom entries map to undefined. */
+  envValues: Map<string, string | undefined>;
+}
+
+/** The service's first container and its template's annotations; null when there is no file. */
+export function service(repo: Repo): Service | null {
+  type Doc = {
+    spec?: {
+      template?: {
+        metadata?: { annotations?: Record<string, string> };
+        spec?: { containers?: Container[] };
+      };
+    };
+  };
+  const doc = repo.yaml(SERVICE_YAML) as Doc | null;
+  if (doc === null) return null;
+  const container = doc.spec?.template?.spec?.containers?.[0];
+  if (!container) throw new Error(`${SERVICE_YAML} has no spec.template.spec.containers[0]`);
+  return {
+    ...container,
+    annotations: doc.spec?.template?.metadata?.annotations ?? {},
+    envValues: new Map(
+      (container.env ?? []).map((e) => [
+        e.name,
+        e.value === undefined ? undefined : String(e.value),
+      ]),
+    ),
+  };
 }

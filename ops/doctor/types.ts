@@ -1,19 +1,17 @@
-// What a doctor check sees and what it reports.
+// What a doctor rule reports, and the options of a run.
 
 export type Severity = 'error' | 'warning' | 'info';
 
 export interface Finding {
   /** Stable id of the problem, e.g. "port-mismatch". */
   id: string;
-  /** The pitfall it prevents (1-6), or null for probes and secrets hygiene. */
+  /** The key of the pitfall in PITFALLS (pitfalls.ts); null for notes about the run itself. */
   pitfall: number | null;
   severity: Severity;
   message: string;
   /** The exact command or edit that fixes it. */
   fix: string;
   file?: string;
-  /** The check that found it (set by the runner). */
-  check?: string;
 }
 
 export interface DoctorOptions {
@@ -26,9 +24,5 @@ export interface DoctorOptions {
   json: boolean;
 }
 
-export interface Check {
-  id: string;
-  pitfall: number | null;
-  title: string;
-  run(repo: import('./repo.ts').Repo): Finding[] | Promise<Finding[]>;
-}
+/** A finding as a rule reports it; the runner adds the rule's pitfall. */
+export type Found = Omit<Finding, 'pitfall'>;

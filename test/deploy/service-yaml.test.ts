@@ -1,17 +1,14 @@
-// deploy/cloudrun/service.yaml against Cloud Run's limits, the measured
-// startup budget, and the app itself (port and probe paths).
+// deploy/cloudrun/service.yaml: doctor's rules for it (port, probes, probe
+// paths, database connections), its shape, the app's probe routes, and the
+// rendering for a deploy.
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { FastifyInstance } from 'fastify';
 import { parse } from 'yaml';
-import {
-  livenessProbeProblems,
-  startupBudgetSeconds,
-  startupProbeProblems,
-} from '../../deploy/scripts/probe-limits.ts';
 import { RenderError, renderService } from '../../deploy/scripts/render-service.ts';
+import { offlineFindings } from '../../ops/doctor/run.ts';
 import { buildApp } from '../../src/app.ts';
 import { loadConfig } from '../../src/config/env.ts';
 import { PROBE_PATHS } from '../../src/health/paths.ts';
@@ -22,13 +19,7 @@ const templateText = readFileSync(
   'utf8',
 );
 const template = parse(templateText);
-const budget = JSON.parse(
-  readFileSync(path.join(repoRoot, 'deploy', 'cloudrun', 'probe-budget.json'), 'utf8'),
-);
 const container = template.spec.template.spec.containers[0];
-const envValue = (name: string) =>
-  container.env.find((e: { name: string }) => e.name === name)?.value;
-const appPort = loadConfig({}).port;
 
 const baseRender = {
   project: 'demo-project',
@@ -47,33 +38,8 @@ describe('service.yaml', () => {
     assert.equal(template.kind, 'Service');
   });
 
-  it("listens on the app's default port, as the Dockerfile does", () => {
-    assert.equal(container.ports[0].containerPort, appPort);
-    assert.equal(container.startupProbe.httpGet.port, appPort);
-    assert.equal(container.livenessProbe.httpGet.port, appPort);
-    const dockerfile = readFileSync(path.join(repoRoot, 'Dockerfile'), 'utf8');
-    assert.match(dockerfile, new RegExp(`^EXPOSE ${appPort}$`, 'm'));
-    assert.match(dockerfile, new RegExp(`PORT=${appPort}\\b`));
-    assert.equal(envValue('PORT'), undefined, 'Cloud Run sets PORT itself and rejects it in env');
-  });
-
-  it("probes the app's own readiness and liveness paths", () => {
-    assert.equal(container.startupProbe.httpGet.path, PROBE_PATHS.ready);
-    assert.equal(container.livenessProbe.httpGet.path, PROBE_PATHS.live);
-  });
-
-  it("keeps the probes within Cloud Run's limits and the measured startup budget", () => {
-    assert.deepEqual(startupProbeProblems(container.startupProbe, budget), []);
-    assert.deepEqual(livenessProbeProblems(container.livenessProbe), []);
-    assert.ok(
-      startupBudgetSeconds(container.startupProbe) * 1000 >= budget.requiredStartupBudgetMs,
-    );
-  });
-
-  it('uses the database connect timeout that the budget assumes, and answers /ready before the probe gives up', () => {
-    assert.equal(Number(envValue('DB_CONNECT_TIMEOUT_MS')), budget.dbConnectTimeoutMs);
-    assert.equal(budget.requiredStartupBudgetMs, budget.coldStartMs + budget.dbConnectTimeoutMs);
-    assert.ok(Number(envValue('READY_TIMEOUT_MS')) < container.startupProbe.timeoutSeconds * 1000);
+  it("passes doctor's port, probe, probe path and database connection rules (pitfalls 4, 7, 8, 10)", async () => {
+    assert.deepEqual(await offlineFindings(repoRoot, [4, 7, 8, 10]), []);
   });
 
   it('sets concurrency, CPU, memory, scaling, CPU boost, timeout and execution environment', () => {
@@ -86,37 +52,6 @@ describe('service.yaml', () => {
     assert.ok(template.spec.template.spec.timeoutSeconds > 0);
     assert.ok(container.resources.limits.cpu);
     assert.match(container.resources.limits.memory, /^\d+(Mi|Gi)$/);
-  });
-});
-
-describe('probe checks can fail', () => {
-  it('flag a budget below cold start plus connect timeout, a timeout not below the period, and > 240 s', () => {
-    assert.match(
-      startupProbeProblems(
-        { periodSeconds: 1, timeoutSeconds: 1, failureThreshold: 3 },
-        budget,
-      ).join('\n'),
-      /less than periodSeconds/,
-    );
-    assert.match(
-      startupProbeProblems(
-        { periodSeconds: 2, timeoutSeconds: 1, failureThreshold: 2 },
-        budget,
-      ).join('\n'),
-      /raise failureThreshold/,
-    );
-    assert.match(
-      startupProbeProblems(
-        { periodSeconds: 10, timeoutSeconds: 1, failureThreshold: 30 },
-        budget,
-      ).join('\n'),
-      /exceeds Cloud Run's 240 s/,
-    );
-    assert.match(
-      livenessProbeProblems({ periodSeconds: 3, timeoutSeconds: 3 }).join('\n'),
-      /less than periodSeconds/,
-    );
-    assert.equal(startupProbeProblems(undefined, budget).length, 1);
   });
 });
 

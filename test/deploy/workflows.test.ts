@@ -1,12 +1,14 @@
-// The GitHub workflows: schema, pinning, permissions, the order of the deploy
-// steps (which is what keeps traffic safe), and that DEPLOYMENT.md documents
-// every variable and secret they read.
+// The GitHub workflows: doctor's rules for them and the deploy scripts (images
+// by SHA or digest, deploys and migrations awaited), schema, pinning,
+// permissions, the order of the deploy steps (which is what keeps traffic
+// safe), and that DEPLOYMENT.md documents every variable and secret they read.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { parse } from 'yaml';
+import { offlineFindings } from '../../ops/doctor/run.ts';
 import { repoRoot } from './helpers/scenario.ts';
 
 const WORKFLOWS = ['ci.yml', 'deploy.yml'].map((f) =>
@@ -28,6 +30,10 @@ type Step = {
 const deploySteps: Step[] = deploy.jobs.deploy.steps;
 
 describe('workflows', () => {
+  it("pass doctor's image and wait rules, with the deploy scripts (pitfalls 5 and 6)", async () => {
+    assert.deepEqual(await offlineFindings(repoRoot, [5, 6]), []);
+  });
+
   it('pass the GitHub workflow schema check (action-validator)', () => {
     const bin = path.join(repoRoot, 'node_modules', '.bin', 'action-validator');
     for (const f of WORKFLOWS) {
@@ -58,31 +64,24 @@ describe('workflows', () => {
         assert.equal(job.permissions, undefined);
   });
 
-  it('CI lints, typechecks, tests against PostgreSQL, and runs the container test', () => {
+  it('CI runs .ci/checks: lint, typecheck, tests against PostgreSQL, the container test', () => {
     const runs = Object.values<{ steps: Step[] }>(ci.jobs).flatMap((j) =>
       j.steps.map((s) => s.run ?? ''),
     );
-    for (const cmd of ['npm run lint', 'npm run typecheck', 'npm test', 'npm run test:container']) {
-      assert.ok(
-        runs.some((r) => r.startsWith(cmd)),
-        cmd,
-      );
-    }
+    assert.ok(runs.includes('.ci/checks'), runs.join(' | '));
+    const checks = readFileSync(path.join(repoRoot, '.ci', 'checks'), 'utf8').split('\n');
+    for (const cmd of ['npm run lint', 'npm run typecheck', 'npm test', 'npm run test:container'])
+      assert.ok(checks.includes(cmd), cmd);
     for (const job of Object.values<{ services?: { postgres?: { image: string } } }>(ci.jobs)) {
       assert.match(job.services?.postgres?.image ?? '', /^postgres:/);
     }
   });
 
-  it('deploy authenticates with Workload Identity Federation, a key only as the fallback', () => {
-    const auth = deploySteps.filter((s) => s.uses?.startsWith('google-github-actions/auth@'));
-    const wif = auth.filter((s) => s.with?.workload_identity_provider);
-    const key = auth.filter((s) => s.with?.credentials_json);
+  // A key only as the fallback is doctor's rule (pitfall 9, dockerfile.test.ts runs it).
+  it('deploy authenticates with Workload Identity Federation when its provider is set', () => {
+    const wif = deploySteps.filter((s) => s.with?.workload_identity_provider);
     assert.ok(wif.length >= 1);
-    for (const s of wif) {
-      assert.equal(s.if, "vars.GCP_WORKLOAD_IDENTITY_PROVIDER != ''");
-      assert.equal(s.with?.credentials_json, undefined);
-    }
-    for (const s of key) assert.equal(s.if, "vars.GCP_WORKLOAD_IDENTITY_PROVIDER == ''");
+    for (const s of wif) assert.equal(s.if, "vars.GCP_WORKLOAD_IDENTITY_PROVIDER != ''");
   });
 
   it('deploy builds, migrates, deploys with no traffic, smoke-tests, then promotes, each only if everything before passed', () => {
@@ -113,7 +112,7 @@ describe('workflows', () => {
     assert.match(summary.run ?? '', /summary\.sh/);
   });
 
-  it('deploy tags the image with the commit SHA and deploys it by digest, never :latest', () => {
+  it("deploy tags the image with the commit SHA and deploys the build's digest", () => {
     assert.match(deploy.jobs.deploy.env.GIT_SHA, /^\$\{\{ github\.sha \}\}$/);
     const build = deploySteps.find((s) => s.id === 'build')?.run ?? '';
     assert.match(build, /--sha "\$GIT_SHA"/);
@@ -127,9 +126,6 @@ describe('workflows', () => {
         `${id} uses the pushed digest`,
       );
     }
-    // The scripts refuse a tag such as :latest (see deploy-scripts.test.ts); the workflows never name one.
-    for (const f of WORKFLOWS)
-      assert.doesNotMatch(text(f), /:latest\b/, `${path.basename(f)} mentions :latest`);
   });
 
   it('reads only variables and secrets that DEPLOYMENT.md documents', () => {
