@@ -6,7 +6,6 @@ export interface AppDefaults {
   port: number;
   dbPoolSize: number;
   dbConnectTimeoutMs: number;
-  readyTimeoutMs: number;
 }
 
 export const APP_CONFIG = 'src/config/env.ts';

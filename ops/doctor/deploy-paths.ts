@@ -10,7 +10,7 @@ const DEPLOY_SCRIPTS = 'deploy/**/*.sh';
 export const GCLOUD_RUN = /(?:\bgcloud\s+|=\(\s*)(?:beta\s+|alpha\s+)?run\s+(\w+)\s+([\w-]+)/;
 
 /** Shell commands: continuations and multi-line array literals joined, comments dropped. */
-export function logicalLines(script: string): string[] {
+function logicalLines(script: string): string[] {
   const lines: string[] = [];
   let open = '';
   for (const raw of script.replace(/\\\r?\n/g, ' ').split(/\r?\n/)) {
@@ -36,9 +36,9 @@ export function flagValues(text: string, flag: string): string[] {
 type Env = { env?: Record<string, unknown> };
 type Step = Env & {
   run?: unknown;
-  uses?: unknown;
+  uses?: string;
   with?: Record<string, unknown>;
-  if?: unknown;
+  if?: string;
   name?: string;
 };
 type Workflow = Env & { jobs?: Record<string, (Env & { steps?: Step[] }) | null> };
@@ -50,13 +50,7 @@ type Workflow = Env & { jobs?: Record<string, (Env & { steps?: Step[] }) | null>
  */
 export function deployPaths(repo: Repo) {
   const commands: Array<{ file: string; text: string }> = [];
-  const actions: Array<{
-    file: string;
-    uses: string;
-    with: Record<string, unknown>;
-    if?: string;
-    name?: string;
-  }> = [];
+  const actions: Array<Step & { file: string; uses: string; with: Record<string, unknown> }> = [];
   const assigned = new Map<string, string[]>();
   const assign = (file: string, name: string, value: unknown) => {
     const key = `${file}\0${name.toLowerCase()}`;
@@ -73,7 +67,7 @@ export function deployPaths(repo: Repo) {
       if (out) assign(file, out[1] as string, out[2]);
     }
   };
-  for (const file of repo.glob([WORKFLOWS])) {
+  for (const file of repo.glob(WORKFLOWS)) {
     const env = (o: Env | null | undefined) => {
       for (const [k, v] of Object.entries(o?.env ?? {})) assign(file, k, v);
     };
@@ -84,13 +78,11 @@ export function deployPaths(repo: Repo) {
       for (const step of job?.steps ?? []) {
         env(step);
         if (typeof step.run === 'string') shell(file, step.run);
-        if (typeof step.uses !== 'string') continue;
-        const s = { file, uses: step.uses, with: step.with ?? {}, name: step.name };
-        actions.push(step.if === undefined ? s : { ...s, if: String(step.if) });
+        if (step.uses) actions.push({ ...step, file, uses: step.uses, with: step.with ?? {} });
       }
     }
   }
-  for (const file of repo.glob([DEPLOY_SCRIPTS])) shell(file, repo.read(file) ?? '');
+  for (const file of repo.glob(DEPLOY_SCRIPTS)) shell(file, repo.read(file) ?? '');
 
   const REF =
     /\$\{\{\s*(?:env|vars|inputs|(?:steps|needs)\.[\w-]+\.outputs)\.([\w-]+)\s*\}\}|\$\{([A-Za-z_]\w*)[^}]*\}|\$([A-Za-z_]\w*)/;

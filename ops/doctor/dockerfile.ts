@@ -1,24 +1,14 @@
-// Dockerfile instructions with continuation lines joined and comments dropped.
-export interface Instruction {
-  line: number;
-  keyword: string;
-  args: string;
-}
+// The root Dockerfile's instructions: continuation lines joined, comments and
+// blank lines left out, each split into its keyword and its arguments.
+import type { Repo } from './repo.ts';
 
-export function instructions(text: string): Instruction[] {
-  const out: Instruction[] = [];
-  let buf = '';
-  let start = 0;
-  text.split(/\r?\n/).forEach((line, i) => {
-    if (/^\s*(#|$)/.test(line)) return;
-    if (!buf) start = i + 1;
-    buf += ` ${line.trim()}`;
-    if (buf.endsWith('\\')) buf = buf.slice(0, -1);
-    else {
-      const [, keyword = '', args = ''] = /^\s*(\w+)\s*(.*)$/.exec(buf) ?? [];
-      out.push({ line: start, keyword: keyword.toUpperCase(), args });
-      buf = '';
-    }
-  });
-  return out;
+export function instructions(repo: Repo): Array<{ text: string; keyword: string; args: string }> {
+  return (repo.read('Dockerfile') ?? '')
+    .replace(/\\\r?\n/g, ' ')
+    .split(/\r?\n/)
+    .filter((l) => !/^\s*(#|$)/.test(l))
+    .map((text) => {
+      const [, keyword = '', args = ''] = /^\s*(\w+)\s*(.*)$/.exec(text) ?? [];
+      return { text: text.trim(), keyword: keyword.toUpperCase(), args };
+    });
 }

@@ -31,16 +31,19 @@ export class Repo {
     }
   }
 
-  /** Relative paths matching the globs, dot-folders included, .git and node_modules left out. */
-  glob(patterns: string[]): string[] {
-    const all = patterns.flatMap((p) => [p, p.replace(/^\*\*\//, '**/.*/**/')]);
-    return globSync(all, { cwd: this.dir, exclude: ['**/node_modules', '**/.git'] });
+  /** Relative paths matching a glob (a leading ** also enters dot-folders), .git and node_modules left out. */
+  glob(pattern: string): string[] {
+    const patterns = pattern.startsWith('**/') ? [pattern, `**/.*/${pattern}`] : [pattern];
+    return globSync(patterns, {
+      cwd: this.dir,
+      exclude: ['**/node_modules', '**/.git'],
+    });
   }
 
   /** git's stdout in the repository, or null when git fails (not a work tree). */
-  git(args: string[], input?: string): { code: number; stdout: string } | null {
+  git(args: string[], input?: string): string | null {
     const r = spawnSync('git', args, { cwd: this.dir, input, encoding: 'utf8' });
-    return r.status === null || r.status > 1 ? null : { code: r.status, stdout: r.stdout };
+    return r.status === 0 || r.status === 1 ? r.stdout : null;
   }
 
   /** A TypeScript module of the repository (Node strips the types), or null when absent. */

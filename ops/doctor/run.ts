@@ -14,7 +14,7 @@ import { probePathsExist, probes } from './rules/probes.ts';
 import { waits } from './rules/waits.ts';
 import type { DoctorOptions, Finding, Found } from './types.ts';
 
-/** The rule of each pitfall that needs no cloud project (1 and 2 are live.ts). */
+/** The rule of each pitfall checked on the repository (1 and 2 are live.ts). */
 const RULES: Record<Exclude<Pitfall, 1 | 2>, (repo: Repo) => Found[] | Promise<Found[]>> = {
   3: buildkit,
   4: port,
@@ -28,70 +28,56 @@ const RULES: Record<Exclude<Pitfall, 1 | 2>, (repo: Repo) => Found[] | Promise<F
 export type OfflinePitfall = keyof typeof RULES;
 
 /** The findings of the offline rules (all, or those of the pitfalls named) on a repository. */
-export async function offlineFindings(
-  repoDir: string,
-  only?: OfflinePitfall[],
-): Promise<Finding[]> {
-  const repo = new Repo(repoDir);
+export async function offlineFindings(dir: string, only?: OfflinePitfall[]): Promise<Finding[]> {
+  const repo = new Repo(dir);
   const pitfalls = only ?? (Object.keys(RULES).map(Number) as OfflinePitfall[]);
   const found = pitfalls.map(async (pitfall): Promise<Finding[]> => {
     try {
       return (await RULES[pitfall](repo)).map((f) => ({ pitfall, ...f }));
     } catch (err) {
-      // A file the rule needs does not parse (the message names it), or the rule has a bug.
-      return [
-        {
-          id: 'pitfall-unchecked',
-          pitfall,
-          severity: 'error',
-          message: `Pitfall ${pitfall} could not be checked: ${(err as Error).message}`,
-          fix: 'Fix the file the message names and run doctor again (anything else: report it with the output of npm run runway -- doctor --json)',
-        },
-      ];
+      // A file the rule reads does not parse (the message names it), or the rule has a bug.
+      const message = `Pitfall ${pitfall} could not be checked: ${(err as Error).message}`;
+      const fix = 'Fix the file the message names, then run doctor again';
+      return [{ id: 'pitfall-unchecked', pitfall, severity: 'error', message, fix }];
     }
   });
   return (await Promise.all(found)).flat();
 }
 
-async function live(o: DoctorOptions, env: Env): Promise<{ reason: string; findings?: Finding[] }> {
-  if (o.offline) return { reason: '--offline' };
-  if (!o.project) return { reason: 'no --project given' };
+/** The live findings, or why the live checks did not run. */
+async function live(o: DoctorOptions, env: Env): Promise<Finding[] | string> {
+  if (o.offline) return '--offline';
+  if (!o.project) return 'no --project given';
   const g = createGcloud({ env });
   // Fails fast without credentials, and needs no network when a token is
   // cached or given through CLOUDSDK_AUTH_ACCESS_TOKEN.
   const auth = await g.run(['auth', 'print-access-token', '--quiet'], { timeoutMs: 20_000 });
-  if (auth.code === 127) return { reason: 'gcloud is not installed' };
-  if (auth.code !== 0) return { reason: 'gcloud is not authenticated (gcloud auth login)' };
-  return {
-    reason: `project ${o.project}`,
-    findings: await liveFindings(g, { ...o, project: o.project }),
-  };
+  if (auth.code === 127) return 'gcloud is not installed';
+  if (auth.code !== 0) return 'gcloud is not authenticated (gcloud auth login)';
+  return liveFindings(g, { ...o, project: o.project });
 }
 
 export async function doctorReport(o: DoctorOptions, env: Env) {
   const findings = await offlineFindings(o.repoDir);
-  const { reason, findings: liveFound } = await live(o, env);
+  const liveFound = await live(o, env);
+  const ran = typeof liveFound !== 'string';
   findings.push(
-    ...(liveFound ?? [
-      {
-        id: 'live-checks-skipped',
-        pitfall: null,
-        severity: 'info',
-        message: `Live checks of pitfalls 1 and 2 skipped: ${reason}`,
-        fix: 'gcloud auth login && npm run runway -- doctor --project PROJECT --region REGION --github OWNER/REPO',
-      },
-    ]),
+    ...(ran
+      ? liveFound
+      : [
+          {
+            id: 'live-checks-skipped',
+            pitfall: null,
+            severity: 'info' as const,
+            message: `Live checks of pitfalls 1 and 2 skipped: ${liveFound}`,
+            fix: 'gcloud auth login && npm run runway -- doctor --project PROJECT --region REGION --github OWNER/REPO',
+          },
+        ]),
   );
-  const count = (s: Finding['severity']) => findings.filter((f) => f.severity === s).length;
-  const errors = count('error');
-  return {
-    ok: errors === 0,
-    repo: o.repoDir,
-    errors,
-    warnings: count('warning'),
-    live: { ran: !!liveFound, reason },
-    findings,
-  };
+  const errors = findings.filter((f) => f.severity === 'error').length;
+  const warnings = findings.filter((f) => f.severity === 'warning').length;
+  const reason = ran ? `project ${o.project}` : liveFound;
+  return { ok: errors === 0, repo: o.repoDir, errors, warnings, live: { ran, reason }, findings };
 }
 
 export async function runDoctor(o: DoctorOptions, io: IO & { env: Env }): Promise<number> {
@@ -103,9 +89,7 @@ export async function runDoctor(o: DoctorOptions, io: IO & { env: Env }): Promis
       io.stdout(
         `${f.severity.toUpperCase().padEnd(7)} [pitfall ${f.pitfall ?? '-'}] ${f.id}: ${f.message}\n        fix: ${f.fix}`,
       );
-    io.stdout(
-      `\ndoctor: ${report.errors} error(s), ${report.warnings} warning(s) (pitfalls: ops/doctor/pitfalls.ts)`,
-    );
+    io.stdout(`\ndoctor: ${report.errors} error(s), ${report.warnings} warning(s)`);
   }
   return report.ok ? EXIT.ok : EXIT.failure;
 }

@@ -15,39 +15,26 @@ export interface Probe {
 interface Container {
   image?: string;
   ports?: Array<{ containerPort?: number }>;
-  env?: Array<{ name: string; value?: unknown }>;
+  env?: Array<{ name: string; value?: string | number }>;
   startupProbe?: Probe;
   livenessProbe?: Probe;
 }
 
-export interface Service extends Container {
-  annotations: Record<string, string | undefined>;
-  /** The env entries by name; valueFrom entries map to undefined. */
-  envValues: Map<string, string | undefined>;
-}
-
-/** The service's first container and its template's annotations; null when there is no file. */
-export function service(repo: Repo): Service | null {
-  type Doc = {
-    spec?: {
-      template?: {
-        metadata?: { annotations?: Record<string, string> };
-        spec?: { containers?: Container[] };
-      };
-    };
+/** The first container, its env values by name (valueFrom: undefined) and the template's annotations. */
+export function service(repo: Repo) {
+  type Template = {
+    metadata?: { annotations?: Record<string, string> };
+    spec?: { containers?: Container[] };
   };
-  const doc = repo.yaml(SERVICE_YAML) as Doc | null;
+  const doc = repo.yaml(SERVICE_YAML) as { spec?: { template?: Template } } | null;
   if (doc === null) return null;
-  const container = doc.spec?.template?.spec?.containers?.[0];
+  const template = doc.spec?.template;
+  const container = template?.spec?.containers?.[0];
   if (!container) throw new Error(`${SERVICE_YAML} has no spec.template.spec.containers[0]`);
+  const env = (container.env ?? []).map(({ name, value }) => [name, value?.toString()] as const);
   return {
     ...container,
-    annotations: doc.spec?.template?.metadata?.annotations ?? {},
-    envValues: new Map(
-      (container.env ?? []).map((e) => [
-        e.name,
-        e.value === undefined ? undefined : String(e.value),
-      ]),
-    ),
+    annotations: template?.metadata?.annotations ?? {},
+    envValues: new Map(env),
   };
 }

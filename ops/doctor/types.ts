@@ -1,13 +1,11 @@
 // What a doctor rule reports, and the options of a run.
 
-export type Severity = 'error' | 'warning' | 'info';
-
 export interface Finding {
   /** Stable id of the problem, e.g. "port-mismatch". */
   id: string;
   /** The key of the pitfall in PITFALLS (pitfalls.ts); null for notes about the run itself. */
   pitfall: number | null;
-  severity: Severity;
+  severity: 'error' | 'warning' | 'info';
   message: string;
   /** The exact command or edit that fixes it. */
   fix: string;

@@ -75,7 +75,6 @@ describe('doctor rules on the fixture', () => {
     [7, 'probe-limits', 'error', [[SERVICE, 'failureThreshold: 10', 'failureThreshold: 200']]],
     [7, 'startup-probe-needs-database', 'warning', [[SERVICE, 'path: /live', 'path: /ready']]],
     [7, 'probe-budget-unmeasured', 'warning', [['deploy/cloudrun/probe-budget.json', '', null]]],
-    [7, 'startup-probe-missing', 'warning', [[SERVICE, 'startupProbe:', 'startupProbeOff:']]],
     [
       8,
       'probe-path-missing',

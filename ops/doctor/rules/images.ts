@@ -1,6 +1,4 @@
-// Pitfall 5: deploying ":latest" (or no tag, which means latest) makes a
-// revision whose image nobody can name afterwards: a rollback redeploys
-// whatever latest is now, and two deploys racing push over each other.
+// Pitfall 5 (../pitfalls.ts): every deployed image is pinned by digest or commit SHA.
 import { deployPaths, flagValues } from '../deploy-paths.ts';
 import type { Repo } from '../repo.ts';
 import { SERVICE_YAML, service } from '../service-yaml.ts';
@@ -38,13 +36,11 @@ export function images(repo: Repo): Found[] {
       .map((v) => ({ v, verdict: judgeImage(v) }))
       .find((x) => x.verdict === 'latest' || x.verdict === 'tag');
     if (!hit) return [];
-    const shown = hit.v === raw ? raw : `${raw} (= ${hit.v})`;
-    return {
-      id: hit.verdict === 'latest' ? 'deploy-latest-tag' : 'deploy-mutable-tag',
-      severity: hit.verdict === 'latest' ? 'error' : 'warning',
-      message: `${file} deploys ${shown}, ${hit.verdict === 'latest' ? 'the latest tag' : 'a tag that can be pushed again'}; a revision must name its image by commit SHA or digest`,
-      fix: 'Tag the image with the commit SHA (REGION-docker.pkg.dev/PROJECT/REPO/SERVICE:GIT_SHA) and deploy that tag or its digest (@sha256:...)',
-      file,
-    };
+    const latest = hit.verdict === 'latest';
+    const message = `${file} deploys ${hit.v === raw ? raw : `${raw} (= ${hit.v})`}, ${latest ? 'the latest tag' : 'a tag that can be pushed again'}; a revision must name its image by commit SHA or digest`;
+    const fix =
+      'Tag the image with the commit SHA (REGION-docker.pkg.dev/PROJECT/REPO/SERVICE:GIT_SHA) and deploy that tag or its digest (@sha256:...)';
+    const id = latest ? 'deploy-latest-tag' : 'deploy-mutable-tag';
+    return { id, severity: latest ? 'error' : 'warning', message, fix, file } as Found;
   });
 }

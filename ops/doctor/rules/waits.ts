@@ -1,6 +1,4 @@
-// Pitfall 6: a deploy or a migration that the job does not wait for. With
-// --async (or a job execution without --wait) gcloud returns at once, so a
-// failed revision or migration neither fails the job nor shows in its log.
+// Pitfall 6 (../pitfalls.ts): deploys and migrations that the job waits for.
 import { deployPaths, GCLOUD_RUN } from '../deploy-paths.ts';
 import type { Repo } from '../repo.ts';
 import type { Found } from '../types.ts';
@@ -10,26 +8,14 @@ export function waits(repo: Repo): Found[] {
     const [match, group, verb] = GCLOUD_RUN.exec(text) ?? [];
     const command = `gcloud run ${group} ${verb}`;
     const executes = group === 'jobs' && (verb === 'execute' || /--execute-now\b/.test(text));
-    if (executes && !/--wait\b/.test(text))
-      return [
-        {
-          id: 'migration-not-awaited',
-          severity: 'error',
-          message: `${file}: ${command} starts the job without --wait, so its failure neither stops the deploy nor shows in the log`,
-          fix: `Add --wait to the gcloud run jobs command in ${file}`,
-          file,
-        },
-      ];
-    if (match && group !== 'jobs' && /--async\b/.test(text))
-      return [
-        {
-          id: 'deploy-async',
-          severity: 'error',
-          message: `${file}: ${command} --async returns before the revision is ready, so a failed revision does not fail the job and its error is not in the log`,
-          fix: `Remove --async from the gcloud run command in ${file}`,
-          file,
-        },
-      ];
-    return [];
+    if (executes && !/--wait\b/.test(text)) {
+      const message = `${file}: ${command} starts the job without --wait, so its failure neither stops the deploy nor shows in the log`;
+      const fix = `Add --wait to the gcloud run jobs command in ${file}`;
+      return [{ id: 'migration-not-awaited', severity: 'error', message, fix, file }];
+    }
+    if (!match || group === 'jobs' || !/--async\b/.test(text)) return [];
+    const message = `${file}: ${command} --async returns before the revision is ready, so a failed revision does not fail the job and its error is not in the log`;
+    const fix = `Remove --async from the gcloud run command in ${file}`;
+    return [{ id: 'deploy-async', severity: 'error', message, fix, file }];
   });
 }
