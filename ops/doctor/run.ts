@@ -61,19 +61,13 @@ export async function doctorReport(o: DoctorOptions, env: Env) {
   const findings = await offlineFindings(o.repoDir);
   const liveFound = await live(o, env);
   const ran = typeof liveFound !== 'string';
-  findings.push(
-    ...(ran
-      ? liveFound
-      : [
-          {
-            id: 'live-checks-skipped',
-            pitfall: null,
-            severity: 'info' as const,
-            message: `Live checks of pitfalls 1 and 2 skipped: ${liveFound}`,
-            fix: 'gcloud auth login && npm run runway -- doctor --project PROJECT --region REGION --github OWNER/REPO',
-          },
-        ]),
-  );
+  if (ran) findings.push(...liveFound);
+  else {
+    const message = `Live checks of pitfalls 1 and 2 skipped: ${liveFound}`;
+    const fix =
+      'gcloud auth login && npm run runway -- doctor --project PROJECT --region REGION --github OWNER/REPO';
+    findings.push({ id: 'live-checks-skipped', pitfall: null, severity: 'info', message, fix });
+  }
   const errors = findings.filter((f) => f.severity === 'error').length;
   const warnings = findings.filter((f) => f.severity === 'warning').length;
   const reason = ran ? `project ${o.project}` : liveFound;

@@ -156,6 +156,15 @@ describe('doctor rules on the fixture', () => {
     ]);
   });
 
+  it('says so when the directory is not a git work tree', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'runway-doctor-'));
+    cpSync(join(ROOT, 'test/fixtures/doctor/clean'), dir, { recursive: true });
+    assert.deepEqual(
+      (await offlineFindings(dir, [9])).map((f) => f.id),
+      ['not-a-git-work-tree'],
+    );
+  });
+
   it('reports a file it cannot parse as an error naming the file', async () => {
     const found = await offlineFindings(fixture([SERVICE, 'kind: Service', 'kind: [Service']), [7]);
     assert.deepEqual(

@@ -37,12 +37,8 @@ export function credentials(repo: Repo): Found[] {
   const ignored = repo.git(checkIgnore, SAMPLES.join('\n'))?.split('\n');
   if (tracked === null || ignored === undefined) {
     const message = `${repo.dir} is not a git work tree: tracked key files and .gitignore are not checked`;
-    found.push({
-      id: 'not-a-git-work-tree',
-      severity: 'warning',
-      message,
-      fix: 'Run it in a clone',
-    });
+    const fix = 'Run doctor in a git clone of the repository';
+    found.push({ id: 'not-a-git-work-tree', severity: 'warning', message, fix });
   }
   for (const f of tracked?.split('\0').filter((p) => p && isKey(p)) ?? [])
     key(f, 'key-file-tracked', 'tracked by git', `git rm --cached ${f}`);
