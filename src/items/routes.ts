@@ -1,8 +1,8 @@
-// HTTP for items: the schemas validate and document, the service does the work.
-
+// HTTP for items: the schemas validate and document, the service does the
+// work, and a missing item becomes the 404 here.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
-import { ErrorBody } from '../errors/api-error.ts';
+import { ApiError, ErrorBody } from '../errors/api-error.ts';
 import { Count, CountQuery, Item, ItemCreate, ItemId, ItemUpdate, ListQuery } from './schemas.ts';
 import type { ItemsService } from './service.ts';
 
@@ -11,6 +11,14 @@ const invalid = error('Validation failed: `details` names each failing field');
 const notFound = error('No item with that id');
 const unavailable = error('The database is unreachable; retry later');
 const tags = ['items'];
+
+const notFoundError = (id: string) =>
+  new ApiError(404, `Item with id '${id}' not found`, { item_id: id });
+
+function found<T>(item: T | undefined, id: string): T {
+  if (item === undefined) throw notFoundError(id);
+  return item;
+}
 
 export const itemsRoutes: FastifyPluginAsyncTypebox<{ service: ItemsService }> = async (
   app,
@@ -80,7 +88,7 @@ export const itemsRoutes: FastifyPluginAsyncTypebox<{ service: ItemsService }> =
         },
       },
     },
-    (request) => service.get(request.params.id),
+    async (request) => found(await service.get(request.params.id), request.params.id),
   );
 
   app.patch(
@@ -99,7 +107,8 @@ export const itemsRoutes: FastifyPluginAsyncTypebox<{ service: ItemsService }> =
         },
       },
     },
-    (request) => service.update(request.params.id, request.body),
+    async (request) =>
+      found(await service.update(request.params.id, request.body), request.params.id),
   );
 
   app.delete(
@@ -113,7 +122,7 @@ export const itemsRoutes: FastifyPluginAsyncTypebox<{ service: ItemsService }> =
       },
     },
     async (request, reply) => {
-      await service.remove(request.params.id);
+      if (!(await service.remove(request.params.id))) throw notFoundError(request.params.id);
       return reply.code(204).send(null);
     },
   );

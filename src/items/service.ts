@@ -1,18 +1,16 @@
-// What can be done with items, independent of HTTP. The frequent reads are
-// prepared once per database (node-postgres then sends named statements that
-// PostgreSQL parses and plans once per connection).
+// What can be done with items, independent of HTTP: a missing item is
+// `undefined` (or `false` for a delete), and database errors propagate as
+// they are. The frequent reads are prepared once per database (node-postgres
+// then sends named statements that PostgreSQL parses and plans once per
+// connection).
 import { randomUUID } from 'node:crypto';
 import { and, count, desc, eq, getTableColumns, sql } from 'drizzle-orm';
 import type { AppDatabase } from '../db/database.ts';
-import { ApiError } from '../errors/api-error.ts';
-import { mapDatabaseError } from '../errors/database-errors.ts';
 import type { Item, ItemCreate, ItemUpdate } from './schemas.ts';
 import { items } from './table.ts';
 
+// Ids are UUIDs; anything else names no item (and is not sent to the database).
 const UUID = /^[\da-f]{8}-[\da-f]{4}-[\da-f]{4}-[\da-f]{4}-[\da-f]{12}$/i;
-
-export const itemNotFound = (id: string) =>
-  new ApiError(404, `Item with id '${id}' not found`, { item_id: id });
 
 const { seq: _seq, ...columns } = getTableColumns(items);
 const newestFirst = [desc(items.created_at), desc(items.seq)];
@@ -79,72 +77,58 @@ export function createItemsService(db: AppDatabase) {
   let prepared: ReturnType<typeof prepare> | undefined;
   const q = () => (prepared ??= prepare(db));
 
-  // Driver errors leave as ApiErrors where the client is the cause or can retry.
-  async function run<T>(query: Promise<T>): Promise<T> {
-    try {
-      return await query;
-    } catch (err) {
-      throw mapDatabaseError(err);
-    }
-  }
-
   return {
     async create(input: ItemCreate): Promise<Item> {
-      const [row] = await run(
-        q().insert.execute({
-          id: randomUUID(),
-          name: input.name,
-          description: description(input.description) ?? null,
-          price: input.price,
-          is_available: input.is_available ?? DEFAULT_AVAILABLE,
-          metadata: input.metadata ?? DEFAULT_METADATA,
-        }),
-      );
+      const [row] = await q().insert.execute({
+        id: randomUUID(),
+        name: input.name,
+        description: description(input.description) ?? null,
+        price: input.price,
+        is_available: input.is_available ?? DEFAULT_AVAILABLE,
+        metadata: input.metadata ?? DEFAULT_METADATA,
+      });
       return row as Item;
     },
 
-    async get(id: string): Promise<Item> {
-      if (!UUID.test(id)) throw itemNotFound(id);
-      const [row] = await run(q().byId.execute({ id }));
-      if (!row) throw itemNotFound(id);
+    async get(id: string): Promise<Item | undefined> {
+      if (!UUID.test(id)) return undefined;
+      const [row] = await q().byId.execute({ id });
       return row;
     },
 
-    async list(query: { skip: number; limit: number; available_only: boolean }): Promise<Item[]> {
-      return run((query.available_only ? q().listAvailable : q().list).execute(query));
+    list(query: { skip: number; limit: number; available_only: boolean }): Promise<Item[]> {
+      return (query.available_only ? q().listAvailable : q().list).execute(query);
     },
 
     async count(availableOnly: boolean): Promise<number> {
-      const [row] = await run((availableOnly ? q().countAvailable : q().count).execute());
+      const [row] = await (availableOnly ? q().countAvailable : q().count).execute();
       return row?.n ?? 0;
     },
 
-    async update(id: string, changes: ItemUpdate): Promise<Item> {
-      if (!UUID.test(id)) throw itemNotFound(id);
+    async update(id: string, changes: ItemUpdate): Promise<Item | undefined> {
+      if (!UUID.test(id)) return undefined;
       if (Object.keys(changes).length === 0) return this.get(id);
       const set =
         'description' in changes
           ? { ...changes, description: description(changes.description) }
           : changes;
-      const [row] = await run(
-        db
-          .update(items)
-          // Moves forward even when two updates fall in the same millisecond.
-          .set({
-            ...set,
-            updated_at: sql`GREATEST(now(), ${items.updated_at} + interval '1 millisecond')`,
-          })
-          .where(eq(items.id, id))
-          .returning(columns),
-      );
-      if (!row) throw itemNotFound(id);
+      const [row] = await db
+        .update(items)
+        // Moves forward even when two updates fall in the same millisecond.
+        .set({
+          ...set,
+          updated_at: sql`GREATEST(now(), ${items.updated_at} + interval '1 millisecond')`,
+        })
+        .where(eq(items.id, id))
+        .returning(columns);
       return row;
     },
 
-    async remove(id: string): Promise<void> {
-      if (!UUID.test(id)) throw itemNotFound(id);
-      const rows = await run(q().remove.execute({ id }));
-      if (rows.length === 0) throw itemNotFound(id);
+    /** False when there was no such item. */
+    async remove(id: string): Promise<boolean> {
+      if (!UUID.test(id)) return false;
+      const rows = await q().remove.execute({ id });
+      return rows.length > 0;
     },
   };
 }
