@@ -11,6 +11,7 @@ import docs from './docs/plugin.ts';
 import { ErrorBody } from './errors/api-error.ts';
 import errorHandler from './errors/error-handler.ts';
 import { healthRoutes } from './health/routes.ts';
+import { jsonBodies } from './http/json-body.ts';
 import requestContext, { requestContextOptions } from './http/request-context.ts';
 import { createSerializerCompiler } from './http/serializer.ts';
 import { createValidatorCompiler } from './http/validation.ts';
@@ -42,8 +43,7 @@ export async function buildApp(
   }).withTypeProvider<TypeBoxTypeProvider>();
   app.setValidatorCompiler(createValidatorCompiler());
   app.setSerializerCompiler(createSerializerCompiler(() => app.getSchemas()));
-  // The API speaks JSON only; a text/plain body is a 415, not a string to validate.
-  app.removeContentTypeParser('text/plain');
+  jsonBodies(app);
 
   const database = deps.database ?? (await openDatabase(config, logger));
   if (!deps.database) app.addHook('onClose', () => database.close());

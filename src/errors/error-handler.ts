@@ -1,8 +1,9 @@
 // One handler turns every error, the framework's own included, into the
-// spec's error body. A 500 tells the client nothing of the internals and
-// logs the stack instead.
+// error body; database errors are mapped here and nowhere else. A 500 tells
+// the client nothing of the internals and logs the stack instead.
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
+import { drainBody } from '../http/oversized-body.ts';
 import { fieldErrors } from '../http/validation.ts';
 import { ApiError, type ErrorBody } from './api-error.ts';
 import { mapDatabaseError } from './database-errors.ts';
@@ -37,8 +38,7 @@ const FRAMEWORK_ERRORS: Record<
     status: 400,
     error: 'Content-Length does not match the body',
   },
-  FST_ERR_CTP_BODY_TOO_LARGE: { status: 413, error: 'Request body too large' },
-  // Malformed JSON is a 422, as the original (FastAPI) answers it.
+  // A body that is not a JSON object fails validation like a bad field: 422.
   FST_ERR_CTP_EMPTY_JSON_BODY: {
     status: 422,
     error: 'Validation failed',
@@ -71,11 +71,11 @@ function handleError(
       fieldErrors(err.validation as never, err.validationContext),
     );
   }
+  if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
+    return drainBody(request.raw).then(() => sendError(reply, 413, 'Request body too large'));
+  }
   const known = err.code ? FRAMEWORK_ERRORS[err.code] : undefined;
   if (known) return sendError(reply, known.status, known.error, known.details);
-  if (err instanceof SyntaxError && err.statusCode === 400) {
-    return sendError(reply, 422, 'Validation failed', { body: 'must be valid JSON' });
-  }
   if (typeof err.statusCode === 'number' && err.statusCode >= 400 && err.statusCode < 500) {
     return sendError(reply, err.statusCode, err.message);
   }

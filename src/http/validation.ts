@@ -5,6 +5,7 @@
 import { Ajv, type ErrorObject, type Options, type ValidateFunction } from 'ajv';
 import addFormatsModule from 'ajv-formats';
 import type { FastifySchemaCompiler } from 'fastify';
+import { addMaxDepthKeyword } from './max-depth.ts';
 
 // ajv-formats is CommonJS; its default export arrives under `.default` when loaded from ESM source.
 const addFormats = ((addFormatsModule as unknown as { default?: unknown }).default ??
@@ -46,6 +47,7 @@ export function makeAjv(options: Options): Ajv {
   const ajv = new Ajv({ ...BASE, ...options });
   addFormats(ajv);
   addTrimKeyword(ajv);
+  addMaxDepthKeyword(ajv);
   return ajv;
 }
 
@@ -106,6 +108,7 @@ const MESSAGES: Record<string, (e: ErrorObject) => string> = {
       ? 'must not contain NUL characters'
       : `must match ${e.params.pattern}`,
   format: (e) => `must be a valid ${e.params.format}`,
+  maxDepth: (e) => `must not nest deeper than ${e.params.limit} levels`,
 };
 
 function article(type: string): string {

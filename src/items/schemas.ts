@@ -25,8 +25,10 @@ const Description = (s: TSchema) =>
     description: 'Trimmed; white space only is stored as null',
   });
 const Price = Type.Number({ exclusiveMinimum: 0, examples: [29.99] });
+export const METADATA_MAX_DEPTH = 32;
 const Metadata = Type.Record(Type.String(), Type.Unknown(), {
-  description: 'Any JSON object',
+  maxDepth: METADATA_MAX_DEPTH,
+  description: `Any JSON object, its objects and arrays nested at most ${METADATA_MAX_DEPTH} levels deep (the object itself is the first)`,
   examples: [{ category: 'electronics', tags: ['new'] }],
 });
 // Dates leave the service as ISO 8601 strings in UTC (fast-json-stringify calls toISOString).
