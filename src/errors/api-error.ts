@@ -1,4 +1,4 @@
-// The error shape every response of the API shares (see the spec's Errors section).
+// The error shape every error response of the API shares, whatever its status.
 import { type Static, Type } from '@sinclair/typebox';
 
 export const ErrorBody = Type.Object(

@@ -40,7 +40,7 @@ describe('OpenAPI document', () => {
     assert.deepEqual(doc.info.version, '9.9.9');
   });
 
-  test('describes every route of the spec and no documentation route', () => {
+  test('describes every route of the API and no documentation route', () => {
     const ops = Object.entries(doc.paths).flatMap(([path, methods]) =>
       Object.keys(methods).map((m) => `${m.toUpperCase()} ${path}`),
     );

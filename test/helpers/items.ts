@@ -3,7 +3,7 @@ import type { FastifyInstance } from 'fastify';
 
 export const ITEMS = '/api/v1/items';
 
-/** An item's fields on the wire, as the spec lists them (sorted). */
+/** An item's fields on the wire (sorted). */
 export const ITEM_FIELDS = [
   'created_at',
   'description',
@@ -21,7 +21,7 @@ export async function createItem(app: FastifyInstance, body: Record<string, unkn
   return res.json();
 }
 
-/** Every error body has exactly these keys (the spec's Errors section). */
+/** Every error body has exactly these keys. */
 export function assertErrorBody(body: unknown, path: string) {
   assert.ok(body && typeof body === 'object', 'error body is an object');
   assert.deepEqual(Object.keys(body as object).sort(), ['details', 'error', 'path']);

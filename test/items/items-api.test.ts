@@ -1,4 +1,4 @@
-// The items resource, row by row of the spec, on every test database.
+// The items resource, operation by operation, on every test database.
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, test } from 'node:test';
 import type { FastifyInstance } from 'fastify';
@@ -145,7 +145,7 @@ for (const backend of backends()) {
       assert.equal(created.size, 1, 'all five share one created_at');
     });
 
-    test('list accepts the boolean spellings of the original and the default limit is 100', async () => {
+    test('list accepts the usual boolean spellings and the default limit is 100', async () => {
       await createItem(app, { name: 'yes', price: 1 });
       await createItem(app, { name: 'no', price: 1, is_available: false });
       for (const [v, n] of [
