@@ -16,6 +16,7 @@ import {
   validateService,
 } from './args.ts';
 import { runBootstrap } from './bootstrap/run.ts';
+import { COST_USAGE, runCost } from './cost/run.ts';
 import { runDoctor } from './doctor/run.ts';
 import type { Env } from './gcloud/run.ts';
 import { EXIT, type IO, processIO } from './output.ts';
@@ -30,6 +31,7 @@ Verbs:
              for the known deployment pitfalls, and print the fix for each finding.
              [--project P --region R] [--service NAME] [--github OWNER/REPO] [--repo DIR]
              [--offline] [--json]
+  ${COST_USAGE}
   help       Show this text.
 
 Exit codes: 0 ok, 1 failure or errors found, 2 usage error.`;
@@ -48,6 +50,8 @@ export async function main(argv: string[], ctx: CliContext): Promise<number> {
         return await bootstrap(rest, ctx);
       case 'doctor':
         return await doctor(rest, ctx);
+      case 'cost':
+        return await runCost(rest, ctx);
       case 'help':
       case '--help':
       case '-h':
