@@ -1,7 +1,6 @@
 // Request validation: one Ajv for bodies, strict about types (a price sent as
 // "10" is an error), and one for the query string and path, where everything
-// arrives as text and must be coerced. The configuration (../config/env.ts)
-// is checked by an Ajv made the same way.
+// arrives as text and must be coerced.
 import { Ajv, type ErrorObject, type Options, type ValidateFunction } from 'ajv';
 import addFormatsModule from 'ajv-formats';
 import type { FastifySchemaCompiler } from 'fastify';
@@ -43,7 +42,7 @@ const BASE: Options = {
   validateSchema: false,
 };
 
-export function makeAjv(options: Options): Ajv {
+function makeAjv(options: Options): Ajv {
   const ajv = new Ajv({ ...BASE, ...options });
   addFormats(ajv);
   addTrimKeyword(ajv);

@@ -41,7 +41,7 @@ for (const backend of backends()) {
         for (const [head, tail] of [
           ['{"name": "a', '", "price": 1}'],
           ['{"name": "a", "price": 1, "metadata": {"k": "', '"}}'],
-        ]) {
+        ] as const) {
           const body = Buffer.concat([Buffer.from(head), Buffer.from(bytes), Buffer.from(tail)]);
           const res = await post(body);
           assert.equal(res.statusCode, 422, `${bytes} in ${head}`);

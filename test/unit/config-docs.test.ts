@@ -5,18 +5,17 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { parseEnv } from 'node:util';
-import { ConfigSchema, loadConfig } from '../../src/config/env.ts';
+import { ConfigSchema, InProduction, loadConfig } from '../../src/config/env.ts';
 
 interface Setting {
   default?: unknown;
   description: string;
-  enum?: string[];
+  anyOf?: { const: string }[];
   examples?: unknown[];
 }
 
 const settings = Object.entries(ConfigSchema.properties) as [string, Setting][];
-const production = (ConfigSchema.then as { properties: Record<string, { default?: unknown }> })
-  .properties;
+const production = InProduction.properties as Record<string, { default?: unknown }>;
 const text = (v: unknown) => (Array.isArray(v) ? v.join(',') : String(v));
 const code = (v: unknown) => `\`${text(v)}\``;
 
@@ -24,7 +23,7 @@ function row(name: string, s: Setting): string {
   let dflt = s.default === undefined ? 'unset' : text(s.default) === '' ? 'empty' : code(s.default);
   const inProduction = production[name]?.default;
   if (inProduction !== undefined) dflt += `, ${code(inProduction)} in production`;
-  const values = s.enum ? `${s.enum.map(code).join(', ')}: ` : '';
+  const values = s.anyOf ? `${s.anyOf.map((l) => code(l.const)).join(', ')}: ` : '';
   const examples = s.examples ? `; example: ${s.examples.map(code).join(' or ')}` : '';
   return `| \`${name}\` | ${dflt} | ${values}${s.description}${examples} |`;
 }
