@@ -3,7 +3,7 @@
 // memory. The mean and p90 latencies are only in the raw wrk records the
 // harness keeps beside the results (RESULTS.d/facts.tsv); without them they
 // are null. The harness's wrk script records no p95.
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, realpathSync } from 'node:fs';
 
 interface Scenario {
   rps: number;
@@ -19,7 +19,8 @@ export function readBench(file: string, target = 'runway') {
   const results = JSON.parse(readFileSync(file, 'utf8'));
   const t = results?.targets?.[target];
   if (!t?.scenarios || !t.rss_peak_mb) throw new Error(`has no figures for the target "${target}"`);
-  const facts = file.replace(/\.json$/, '.d/facts.tsv');
+  // beside the file itself, not beside a link to it (latest.json)
+  const facts = realpathSync(file).replace(/\.json$/, '.d/facts.tsv');
   const wrk: Wrk[] = existsSync(facts)
     ? readFileSync(facts, 'utf8')
         .split('\n')

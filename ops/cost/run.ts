@@ -34,7 +34,7 @@ export async function runCost(argv: string[], io: IO & { cwd: string }): Promise
     return await cost(argv, io);
   } catch (err) {
     if (!(err instanceof UsageError)) throw err;
-    io.stderr(`runway cost: ${err.message}`);
+    io.stderr(`runway cost: ${err.message.replaceAll('\n', ' ')}`);
     return EXIT.usage;
   }
 }
@@ -60,9 +60,12 @@ async function cost(argv: string[], io: IO & { cwd: string }): Promise<number> {
   const measured = bench && read('from-bench', BENCH_EXAMPLE, () => benchInputs(bench));
   const num = (flag: keyof typeof NUMBERS, fallback?: number, zero = false, whole = false) => {
     const raw = v[flag] as string | undefined;
-    const eg = `(e.g. --${flag} ${NUMBERS[flag]}${bench || fallback !== undefined ? '' : `, or --from-bench ${BENCH_EXAMPLE}`})`;
+    const eg = `(e.g. --${flag} ${NUMBERS[flag]})`;
     if (raw === undefined && fallback !== undefined) return fallback;
-    if (raw === undefined) throw new UsageError(`--${flag} is required ${eg}`);
+    if (raw === undefined) {
+      const or = flag === 'requests-per-month' ? '' : `, or give --from-bench ${BENCH_EXAMPLE}`;
+      throw new UsageError(`--${flag} is required ${eg}${or}`);
+    }
     const n = Number(raw);
     if (!Number.isFinite(n) || (zero ? n < 0 : n <= 0) || (whole && !Number.isInteger(n))) {
       const what = `${whole ? 'a whole number' : 'a number'} ${zero ? 'of 0 or more' : 'above 0'}`;
@@ -177,8 +180,8 @@ async function cost(argv: string[], io: IO & { cwd: string }): Promise<number> {
 
 /**
  * The model's inputs from a benchmark run: the mean over the API scenarios
- * (an equal mix; `live` is a probe, not traffic) and the memory limit that
- * holds the peak RSS, rounded up to 128 MiB.
+ * (an equal mix; `live` is a probe, not traffic), and as the memory limit
+ * the peak RSS rounded up to a multiple of 128 MiB, plus 128 MiB of headroom.
  */
 function benchInputs(b: ReturnType<typeof readBench>) {
   const api = b.scenarios.filter((s) => s.name !== 'live');
@@ -189,7 +192,7 @@ function benchInputs(b: ReturnType<typeof readBench>) {
     cpuMs: mean(used.map((s) => s.cpu_us)) / 1000,
     latencyMs: mean(used.map((s) => s.mean_ms ?? s.p50_ms)),
     latencyIs: used.every((s) => s.mean_ms !== null) ? 'mean' : 'p50, no raw wrk records',
-    memoryMib: Math.ceil(b.rss_peak_mb / 128) * 128,
+    memoryMib: Math.ceil(b.rss_peak_mb / 128) * 128 + 128,
     scenarios: used.map((s) => s.name),
   };
 }
