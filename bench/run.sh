@@ -6,7 +6,8 @@
 # reference: raw node:http + pg), express and fastapi, all Node targets on
 # the same Node 24. Writes bench/results/<UTC time>.json (+ .d/ with the raw
 # measurements) and prints the harness's tables, then the project's targets
-# with PASS/FAIL (bench/summary.ts).
+# with PASS/FAIL (bench/summary.ts), then runway's figures as the cost model
+# reads them and what a million requests cost on each option (bench/figures.ts).
 #
 #   npm run bench                                      # full run (~6 min)
 #   npm run bench -- --duration 3 --warmup 1 --cold-runs 3 --seed 200   # quick
@@ -59,3 +60,4 @@ ln -sfn "$(basename "$OUT")" "$RESULTS/latest.json"
 
 echo
 node "$ROOT/bench/summary.ts" "$OUT" runway
+node "$ROOT/bench/figures.ts" "$OUT" runway

@@ -183,7 +183,7 @@ async function cost(argv: string[], io: IO & { cwd: string }): Promise<number> {
  * (an equal mix; `live` is a probe, not traffic), and as the memory limit
  * the peak RSS rounded up to a multiple of 128 MiB, plus 128 MiB of headroom.
  */
-function benchInputs(b: ReturnType<typeof readBench>) {
+export function benchInputs(b: ReturnType<typeof readBench>) {
   const api = b.scenarios.filter((s) => s.name !== 'live');
   const used = api.length > 0 ? api : b.scenarios;
   if (used.length === 0) throw new Error('has no scenarios');
