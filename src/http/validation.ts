@@ -69,8 +69,9 @@ export function normalizeBooleans(schema: { properties?: object }, data: unknown
 /**
  * The compiler Fastify calls for each route schema; one pair of Ajv instances
  * per app. Each validator is compiled on its route's first request rather
- * than at start: cold start is paid on every scale-up, and a route that an
- * instance never serves never costs it anything.
+ * than at start: cold start is paid on every scale-up (with the serializers,
+ * ~40 ms of it; docs/performance.md), and a route that an instance never
+ * serves never costs it anything.
  */
 export function createValidatorCompiler(): FastifySchemaCompiler<unknown> {
   const ajv: Partial<Record<'body' | 'text', Ajv>> = {};
