@@ -8,10 +8,11 @@ import type { IncomingMessage } from 'node:http';
 // Cloud Run refuses HTTP/1 requests larger than this before they arrive.
 const DRAIN_MAX_BYTES = 32 * 1_048_576;
 
-/** Resolves once the request's body has been read to its end, or past the cap. */
+/** Resolves once the request's body has been read to its end, or would pass the cap. */
 export function drainBody(request: IncomingMessage): Promise<void> {
   return new Promise((resolve) => {
-    if (request.readableEnded || request.destroyed) return resolve();
+    const declared = Number(request.headers['content-length']);
+    if (request.readableEnded || request.destroyed || declared > DRAIN_MAX_BYTES) return resolve();
     let left = DRAIN_MAX_BYTES;
     request.on('data', (chunk: Buffer) => {
       left -= chunk.length;

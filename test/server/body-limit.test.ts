@@ -2,7 +2,9 @@
 // server in its own process: the client reads its 413 instead of losing the
 // connection.
 import assert from 'node:assert/strict';
+import { once } from 'node:events';
 import { request } from 'node:http';
+import { connect } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { assertErrorBody, ITEMS } from '../helpers/items.ts';
 import { type Server, startServer } from '../helpers/process.ts';
@@ -63,4 +65,18 @@ describe('a body over the limit', () => {
       }
     });
   }
+
+  test('a body declared far larger than Cloud Run lets through is answered without waiting for it', async () => {
+    const socket = connect(server.port, '127.0.0.1');
+    await once(socket, 'connect');
+    let received = '';
+    socket.on('data', (d) => (received += d));
+    socket.write(
+      `POST ${ITEMS} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${64 * 1_048_576}\r\n\r\n`,
+    );
+    socket.write(body.subarray(0, 65_536));
+    await Promise.race([once(socket, 'close'), new Promise((r) => setTimeout(r, 5000))]);
+    socket.destroy();
+    assert.match(received, /^HTTP\/1\.1 413 /);
+  });
 });
