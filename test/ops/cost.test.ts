@@ -172,6 +172,21 @@ describe('runway cost', () => {
     assert.equal(out.assumptions.memory_mib, 512);
   });
 
+  it('is the CLI verb `cost`, with its exit codes', async () => {
+    // imported here so that the rest of this file does not load every verb
+    const { main } = await import('../../ops/cli.ts');
+    const out: string[] = [];
+    const ctx = {
+      stdout: (t: string) => out.push(t),
+      stderr: () => {},
+      env: {},
+      cwd: process.cwd(),
+    };
+    assert.equal(await main(['cost', ...required, '--memory-mib', '512', '--json'], ctx), 0);
+    assert.equal(JSON.parse(out.join('')).options.length, 5);
+    assert.equal(await main(['cost', ...required], ctx), 2);
+  });
+
   it('draws the chart: valid SVG, one line per option, a mark per break-even volume', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'runway-cost-'));
     const { code, stdout } = await cli(
