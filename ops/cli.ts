@@ -17,6 +17,7 @@ import {
 } from './args.ts';
 import { runBootstrap } from './bootstrap/run.ts';
 import { COST_USAGE, runCost } from './cost/run.ts';
+import { runDeploy } from './deploy/verb.ts';
 import { runDoctor } from './doctor/run.ts';
 import type { Env } from './gcloud/run.ts';
 import { EXIT, type IO, processIO } from './output.ts';
@@ -31,6 +32,21 @@ Verbs:
              for the known deployment pitfalls, and print the fix for each finding.
              [--project P --region R] [--service NAME] [--github OWNER/REPO] [--repo DIR]
              [--offline] [--json]
+  deploy     Deploy an image to Cloud Run: the steps migrate, revision, smoke, promote and
+             summary in that order, or the one that --step names (the workflow runs one each).
+             --project P --region R [--service NAME] [--step STEP] [--json]
+             migrate, revision: --image REGION-docker.pkg.dev/P/REPO/NAME@sha256:DIGEST
+               --sha COMMIT [--revision-suffix S] [--runtime-service-account EMAIL]
+               [--database-url-secret NAME] [--cloudsql-instance P:R:I]
+             smoke: --url TAG_URL [--ready-timeout 120] (an ID token in $SMOKE_ID_TOKEN)
+             promote: --revision NAME
+             summary: [--failed-step STEP] [--revision NAME] [--image IMAGE] [--previous REVS]
+             Exit 1 means, per step: migrate: the migration job failed, nothing was deployed;
+             revision: the new revision did not become ready, traffic is unchanged; smoke: a
+             check failed at the tag URL, the new revision keeps 0 % (on a first deploy it is
+             the only one and serves); promote: traffic did not reach 100 %, what served still
+             serves; summary: never. Outputs go to $GITHUB_OUTPUT, the summary also to
+             $GITHUB_STEP_SUMMARY, when they are set.
   ${COST_USAGE}
   help       Show this text.
 
@@ -50,6 +66,8 @@ export async function main(argv: string[], ctx: CliContext): Promise<number> {
         return await bootstrap(rest, ctx);
       case 'doctor':
         return await doctor(rest, ctx);
+      case 'deploy':
+        return await runDeploy(rest, ctx);
       case 'cost':
         return await runCost(rest, ctx);
       case 'help':

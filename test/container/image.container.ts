@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { smokeTest } from '../../deploy/scripts/smoke-test.ts';
+import { smokeTest } from '../../ops/deploy/smoke.ts';
 import { heldPost, statuses } from '../helpers/process.ts';
 import { throwawayDatabase } from './database.ts';
 import { type Engine, pickEngine, repoRoot } from './engine.ts';

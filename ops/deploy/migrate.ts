@@ -1,0 +1,56 @@
+// The migration: a Cloud Run job that runs dist/migrate.js from the image about
+// to be deployed, with the service's own identity, environment, secrets and
+// Cloud SQL connection (read from the declaration, so they are stated once),
+// and waits for it. A failure stops the deploy before any revision exists.
+import { DeployFailure, executionFilter, lastLines } from './logs.ts';
+import { runContext, type Service, type Target, where } from './service.ts';
+
+type Job = { status?: { latestCreatedExecution?: { name: string; completionStatus?: string } } };
+
+export async function migrate(t: Target, svc: Service, out: Record<string, string>) {
+  const job = `${t.service}-migrate`;
+  const { serviceAccountName, containers } = svc.spec.template.spec;
+  const [c] = containers;
+  if (!c) throw new Error('service.yaml declares no container');
+  const env = (c.env ?? []).filter((e) => e.value !== undefined).map((e) => `${e.name}=${e.value}`);
+  const secrets = (c.env ?? []).flatMap((e) =>
+    e.valueFrom ? `${e.name}=${e.valueFrom.secretKeyRef.name}:${e.valueFrom.secretKeyRef.key}` : [],
+  );
+  const sql = svc.spec.template.metadata?.annotations?.['run.googleapis.com/cloudsql-instances'];
+  const limits = c.resources?.limits ?? {};
+  const opt = (name: string, value: string | undefined) => (value ? [`--${name}=${value}`] : []);
+  const deployed = await t.gcloud.json<Job>(
+    ['run', 'jobs', 'deploy', job, `--image=${c.image}`, '--args=dist/migrate.js']
+      .concat([`--service-account=${serviceAccountName}`, '--tasks=1', '--max-retries=0'])
+      .concat(opt('set-env-vars', env.join(',')), opt('set-secrets', secrets.join(',')))
+      .concat(
+        opt('set-cloudsql-instances', sql),
+        opt('cpu', limits.cpu),
+        opt('memory', limits.memory),
+      )
+      .concat(['--task-timeout=600s', '--quiet', '--format=json', ...where(t)]),
+    runContext(t, `deploy the migration job ${job}`),
+  );
+  const before = deployed?.status?.latestCreatedExecution?.name;
+  t.log(`migrate: running job ${job} (node dist/migrate.js from ${c.image})`);
+  try {
+    const done = await t.gcloud.json<{ metadata: { name: string } }>(
+      ['run', 'jobs', 'execute', job, '--wait', '--format=json', ...where(t)],
+      runContext(t, `run the migration job ${job}`),
+    );
+    out.execution = done?.metadata.name ?? '';
+  } catch (err) {
+    const after = await t.gcloud.json<Job>(
+      ['run', 'jobs', 'describe', job, '--format=json', ...where(t)],
+      runContext(t, `read the migration job ${job}`),
+    );
+    const ran = after?.status?.latestCreatedExecution;
+    // No new execution: the job never started, and gcloud's reason stands.
+    if (!ran || ran.name === before) throw err;
+    const logs = await lastLines(t, executionFilter(job, ran.name));
+    const why = `the migration job's execution ${ran.name} ended ${ran.completionStatus ?? 'without success'}`;
+    throw Object.assign(new DeployFailure(`${why}: nothing was deployed, traffic is unchanged`), {
+      logs,
+    });
+  }
+}
