@@ -55,9 +55,12 @@ export const logging: Api = (s) => [
         return googleError(400, `The stand-in cannot evaluate the filter term: ${match}`);
       const projects = (req.body?.resourceNames ?? []) as string[];
       const desc = /timestamp desc/i.test(req.body?.orderBy ?? '');
+      // In the order they were written where timestamps are equal, as their insertIds are.
       const entries = ((s.state.logging?.entries ?? []) as LogEntry[])
         .filter((e) => projects.some((p) => e.logName.startsWith(`${p}/logs/`)) && match(e))
-        .sort((a, b) => (desc ? -1 : 1) * a.timestamp.localeCompare(b.timestamp))
+        .map((e, i) => ({ e, i }))
+        .sort((a, b) => (desc ? -1 : 1) * (a.e.timestamp.localeCompare(b.e.timestamp) || a.i - b.i))
+        .map(({ e }) => e)
         .slice(0, req.body?.pageSize ?? 1000);
       return { body: { entries } };
     },

@@ -6,7 +6,7 @@
 // with the labels Cloud Run gives them.
 import { randomUUID } from 'node:crypto';
 import { writeLog } from './logging.ts';
-import { type Api, googleError, notFound, type Reply, type Standin } from './server.ts';
+import { type Api, googleError, notFound, type Reply, type Route, type Standin } from './server.ts';
 
 /** A revision's or an execution's container, as the test's start() sees it. */
 export interface Workload {
@@ -93,12 +93,33 @@ function start(
 
 type LogResource = { type: string; labels: Record<string, string> };
 
+/** The next version of an object that `body` creates or replaces. */
+function next(kind: string, apiVersion: string, ns: string, region: string, body: K8s, old?: K8s) {
+  const generation = (old?.metadata.generation ?? 0) + 1;
+  const metadata = {
+    ...body.metadata,
+    namespace: ns,
+    uid: old?.metadata.uid ?? randomUUID(),
+    generation,
+    creationTimestamp: old?.metadata.creationTimestamp ?? now(),
+    labels: { ...body.metadata?.labels, 'cloud.googleapis.com/location': region },
+  };
+  return { apiVersion, kind, metadata, spec: body.spec, generation };
+}
+
 /** Creates or replaces a service: a new template makes a revision, then traffic resolves. */
 export function applyService(s: Standin, ns: string, region: string, body: K8s): Reply {
   const run = s.state.run as RunState;
   const name = body.metadata?.name as string;
   const old = run.services.get(name);
-  const generation = (old?.metadata.generation ?? 0) + 1;
+  const { generation, ...object } = next(
+    'Service',
+    'serving.knative.dev/v1',
+    ns,
+    region,
+    body,
+    old,
+  );
   const template = body.spec?.template ?? {};
   const given = template.metadata?.name as string | undefined;
   const revisionName = given ?? `${name}-${String(generation).padStart(5, '0')}-${rand(3)}`;
@@ -173,16 +194,7 @@ export function applyService(s: Standin, ns: string, region: string, body: K8s):
   const why = (r: string | undefined) =>
     `Revision '${r}' is not ready and cannot serve traffic. ${run.revisions.get(r ?? '')?.status.conditions[0].message ?? ''}`.trim();
   const service: K8s = {
-    apiVersion: 'serving.knative.dev/v1',
-    kind: 'Service',
-    metadata: {
-      ...body.metadata,
-      namespace: ns,
-      uid: old?.metadata.uid ?? randomUUID(),
-      generation,
-      creationTimestamp: old?.metadata.creationTimestamp ?? now(),
-      labels: { ...body.metadata?.labels, 'cloud.googleapis.com/location': region },
-    },
+    ...object,
     spec: { ...body.spec, traffic: targets },
     status: {
       observedGeneration: generation,
@@ -211,30 +223,14 @@ export function applyService(s: Standin, ns: string, region: string, body: K8s):
 
 function applyJob(s: Standin, ns: string, region: string, body: K8s): Reply {
   const run = s.state.run as RunState;
-  const name = body.metadata?.name as string;
-  const old = run.jobs.get(name);
-  const generation = (old?.metadata.generation ?? 0) + 1;
-  const job = {
-    apiVersion: 'run.googleapis.com/v1',
-    kind: 'Job',
-    metadata: {
-      ...body.metadata,
-      namespace: ns,
-      uid: old?.metadata.uid ?? randomUUID(),
-      generation,
-      creationTimestamp: old?.metadata.creationTimestamp ?? now(),
-      labels: { ...body.metadata?.labels, 'cloud.googleapis.com/location': region },
-    },
-    spec: body.spec,
-    status: {
-      ...old?.status,
-      observedGeneration: generation,
-      conditions: [condition('Ready', true)],
-      executionCount: old?.status.executionCount ?? 0,
-    },
-  };
-  run.jobs.set(name, job);
-  return { body: job };
+  const old = run.jobs.get(body.metadata?.name);
+  const { generation, ...job } = next('Job', 'run.googleapis.com/v1', ns, region, body, old);
+  const status = { executionCount: 0, ...old?.status, observedGeneration: generation };
+  run.jobs.set(job.metadata.name, {
+    ...job,
+    status: { ...status, conditions: [condition('Ready', true)] },
+  });
+  return { body: run.jobs.get(job.metadata.name) };
 }
 
 /** Runs a job to completion: the execution is Completed (True or False) when it is returned. */
@@ -305,70 +301,50 @@ export const cloudRun: Api = (s) => {
     url: (host) => `https://${host}-x7k2m4q9ta-uc.a.run.app`,
   };
   s.state.run = run;
-  const get = (map: Map<string, K8s>, what: string) => (name: string) => {
-    const o = map.get(name);
-    return o ? { body: o } : notFound(`${what} ${name}`);
-  };
   const region = (r: { region?: string }) => r.region ?? 'us-central1';
+  /** List and get of one kind of object, and create and replace where `apply` is given. */
+  const collection = (
+    base: string,
+    kind: string,
+    map: Map<string, K8s>,
+    apply?: typeof applyJob,
+  ) => {
+    const all = new RegExp(`^${base}/${kind.toLowerCase()}s$`);
+    const one = new RegExp(`^${base}/${kind.toLowerCase()}s/([^/:]+)$`);
+    const routes: Route[] = [
+      ['GET', all, (r) => list(kind, map.values(), r.query.get('labelSelector'))],
+      [
+        'GET',
+        one,
+        (_, m) =>
+          map.has(m[2] as string) ? { body: map.get(m[2] as string) } : notFound(`${kind} ${m[2]}`),
+      ],
+    ];
+    if (!apply) return routes;
+    return routes.concat([
+      [
+        'POST',
+        all,
+        (r, m) =>
+          map.has(r.body?.metadata?.name)
+            ? googleError(409, `Resource '${r.body.metadata.name}' already exists.`)
+            : apply(s, m[1] as string, region(r), r.body),
+      ],
+      [
+        'PUT',
+        one,
+        (r, m) =>
+          map.has(m[2] as string)
+            ? apply(s, m[1] as string, region(r), r.body)
+            : notFound(`${kind} ${m[2]}`),
+      ],
+    ]);
+  };
   return [
-    [
-      'GET',
-      new RegExp(`^${SERVING}/services$`),
-      (r) => list('Service', run.services.values(), r.query.get('labelSelector')),
-    ],
-    [
-      'GET',
-      new RegExp(`^${SERVING}/services/([^/]+)$`),
-      (_, m) => get(run.services, 'Service')(m[2] as string),
-    ],
-    [
-      'POST',
-      new RegExp(`^${SERVING}/services$`),
-      (r, m) =>
-        run.services.has(r.body?.metadata?.name)
-          ? googleError(409, `Resource '${r.body.metadata.name}' already exists.`)
-          : applyService(s, m[1] as string, region(r), r.body),
-    ],
-    [
-      'PUT',
-      new RegExp(`^${SERVING}/services/([^/]+)$`),
-      (r, m) =>
-        run.services.has(m[2] as string)
-          ? applyService(s, m[1] as string, region(r), r.body)
-          : notFound(`Service ${m[2]}`),
-    ],
-    [
-      'GET',
-      new RegExp(`^${SERVING}/revisions$`),
-      (r) => list('Revision', run.revisions.values(), r.query.get('labelSelector')),
-    ],
-    [
-      'GET',
-      new RegExp(`^${SERVING}/revisions/([^/]+)$`),
-      (_, m) => get(run.revisions, 'Revision')(m[2] as string),
-    ],
-    [
-      'GET',
-      new RegExp(`^${RUN}/jobs$`),
-      (r) => list('Job', run.jobs.values(), r.query.get('labelSelector')),
-    ],
-    ['GET', new RegExp(`^${RUN}/jobs/([^/:]+)$`), (_, m) => get(run.jobs, 'Job')(m[2] as string)],
-    [
-      'POST',
-      new RegExp(`^${RUN}/jobs$`),
-      (r, m) =>
-        run.jobs.has(r.body?.metadata?.name)
-          ? googleError(409, `Resource '${r.body.metadata.name}' already exists.`)
-          : applyJob(s, m[1] as string, region(r), r.body),
-    ],
-    [
-      'PUT',
-      new RegExp(`^${RUN}/jobs/([^/:]+)$`),
-      (r, m) =>
-        run.jobs.has(m[2] as string)
-          ? applyJob(s, m[1] as string, region(r), r.body)
-          : notFound(`Job ${m[2]}`),
-    ],
+    ...collection(SERVING, 'Service', run.services, applyService),
+    ...collection(SERVING, 'Revision', run.revisions),
+    ...collection(RUN, 'Job', run.jobs, applyJob),
+    ...collection(RUN, 'Execution', run.executions),
     [
       'POST',
       new RegExp(`^${RUN}/jobs/([^/:]+):run$`),
@@ -376,16 +352,6 @@ export const cloudRun: Api = (s) => {
         const job = run.jobs.get(m[2] as string);
         return job ? execute(s, m[1] as string, region(r), job) : notFound(`Job ${m[2]}`);
       },
-    ],
-    [
-      'GET',
-      new RegExp(`^${RUN}/executions$`),
-      (r) => list('Execution', run.executions.values(), r.query.get('labelSelector')),
-    ],
-    [
-      'GET',
-      new RegExp(`^${RUN}/executions/([^/]+)$`),
-      (_, m) => get(run.executions, 'Execution')(m[2] as string),
     ],
   ];
 };

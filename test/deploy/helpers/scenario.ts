@@ -25,7 +25,7 @@ export const REGION = 'us-central1';
 export const SERVICE = 'runway';
 
 /** A release of one commit: its SHA, image by digest, revision and tag names. */
-export function release(hex: string) {
+export function release(hex: string, cloudsqlInstance?: string) {
   const sha = hex.repeat(40 / hex.length);
   const image = `${REGION}-docker.pkg.dev/${PROJECT}/runway/runway@sha256:${hex.repeat(64 / hex.length)}`;
   const r = {
@@ -34,7 +34,7 @@ export function release(hex: string) {
     revisionSuffix: 't1',
     runtimeServiceAccount: `runway-runtime@${PROJECT}.iam.gserviceaccount.com`,
     databaseUrlSecret: 'runway-database-url',
-    cloudsqlInstance: undefined,
+    cloudsqlInstance,
   };
   const where = { project: PROJECT, region: REGION, service: SERVICE };
   return { ...r, ...revisionNames(SERVICE, r), declaration: () => declaration(where, r, '0.1.0') };
@@ -91,10 +91,12 @@ export async function cloud(): Promise<Cloud> {
   };
 }
 
-/** The service as an earlier deploy of `r` left it: its revision serves all traffic. */
-export function deployed(c: Cloud, r: Release): void {
+/** The service as an earlier deploy of `r` left it: its revision serves all traffic; `tags` name it too. */
+export function deployed(c: Cloud, r: Release, ...tags: string[]): void {
   const svc = r.declaration();
-  svc.spec.traffic = planTraffic([], r.revision, r.tag);
+  svc.spec.traffic = planTraffic([], r.revision, r.tag).concat(
+    tags.map((tag) => ({ revisionName: r.revision, percent: 0, tag })),
+  );
   applyService(c.s, PROJECT, REGION, svc);
 }
 
