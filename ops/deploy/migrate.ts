@@ -23,11 +23,8 @@ export async function migrate(t: Target, svc: Service, out: Record<string, strin
     ['run', 'jobs', 'deploy', job, `--image=${c.image}`, '--args=dist/migrate.js']
       .concat([`--service-account=${serviceAccountName}`, '--tasks=1', '--max-retries=0'])
       .concat(opt('set-env-vars', env.join(',')), opt('set-secrets', secrets.join(',')))
-      .concat(
-        opt('set-cloudsql-instances', sql),
-        opt('cpu', limits.cpu),
-        opt('memory', limits.memory),
-      )
+      .concat(opt('set-cloudsql-instances', sql), opt('cpu', limits.cpu))
+      .concat(opt('memory', limits.memory))
       .concat(['--task-timeout=600s', '--quiet', '--format=json', ...where(t)]),
     runContext(t, `deploy the migration job ${job}`),
   );
@@ -48,9 +45,7 @@ export async function migrate(t: Target, svc: Service, out: Record<string, strin
     // No new execution: the job never started, and gcloud's reason stands.
     if (!ran || ran.name === before) throw err;
     const logs = await lastLines(t, executionFilter(job, ran.name));
-    const why = `the migration job's execution ${ran.name} ended ${ran.completionStatus ?? 'without success'}`;
-    throw Object.assign(new DeployFailure(`${why}: nothing was deployed, traffic is unchanged`), {
-      logs,
-    });
+    const why = `execution ${ran.name} of ${job} ended ${ran.completionStatus ?? 'without success'}`;
+    throw Object.assign(new DeployFailure(`${why}: nothing deployed, traffic unchanged`), { logs });
   }
 }

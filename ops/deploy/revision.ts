@@ -33,14 +33,10 @@ export async function deployRevision(
     const context = s.runContext(t, `deploy revision ${revision}`);
     applied = JSON.parse((await t.gcloud.must(argv, context, JSON.stringify(svc))).stdout);
   } catch (err) {
-    const [created] =
-      (await t.gcloud.json<Revision[]>(
-        [...'run revisions list --format=json --service'.split(' '), t.service].concat(
-          `--filter=metadata.name=${revision}`,
-          s.where(t),
-        ),
-        s.runContext(t, `read revision ${revision}`),
-      )) ?? [];
+    const filter = `--filter=metadata.name=${revision}`;
+    const argv = ['run', 'revisions', 'list', '--service', t.service, filter, '--format=json'];
+    const context = s.runContext(t, `read revision ${revision}`);
+    const [created] = (await t.gcloud.json<Revision[]>([...argv, ...s.where(t)], context)) ?? [];
     // No revision: Cloud Run refused the declaration, and gcloud's reason stands.
     if (!created) throw err;
     const ready = created.status?.conditions?.find((c) => c.type === 'Ready');

@@ -1,6 +1,7 @@
 // The deploy's outcome for the job summary. What serves now is read from the
 // service itself, so the summary is true whichever step stopped the deploy,
 // a first deploy included.
+import { GcloudError } from '../gcloud/run.ts';
 import { NOTHING } from './revision.ts';
 import { readService, type Service, serving, type Target } from './service.ts';
 
@@ -13,7 +14,8 @@ export async function summarize(t: Target, o: Outcome): Promise<string> {
   try {
     svc = await readService(t);
   } catch (err) {
-    unreadable = (err as Error).message;
+    if (!(err instanceof GcloudError)) throw err;
+    unreadable = err.line;
   }
   const code = (s: string | undefined) => s && `\`${s}\``;
   const now = serving(svc).join(' ');

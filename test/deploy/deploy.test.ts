@@ -108,7 +108,10 @@ describe('runway deploy', { skip: gcloud ? false : 'gcloud is not installed' }, 
         : { ok: true };
     const r = await c.deploy(NEW);
     assert.equal(r.code, 1);
-    assert.match(r.stderr, /migrate failed: .*nothing was deployed/);
+    assert.match(
+      r.stderr,
+      /migrate failed: execution runway-migrate-\w+ of runway-migrate ended EXECUTION_FAILED: nothing deployed/,
+    );
     assert.match(r.stderr, /migration failed: permission denied for schema public/);
     assert.doesNotMatch(r.stderr, /an earlier execution/);
     assert.deepEqual(serviceWrites(c), []);
