@@ -142,13 +142,17 @@ describe('runway deploy', { skip: gcloud ? false : 'gcloud is not installed' }, 
         ? { ok: true, logs: ['a line of the serving revision'] }
         : { ok: false, logs: ['Error: DATABASE_URL is required in production'] };
     deployed(c, OLD);
-    const r = await c.deploy(NEW, '--step', 'revision');
+    const r = await c.deploy(NEW, '--step', 'revision', '--json');
     assert.equal(r.code, 1);
-    assert.match(r.stderr, new RegExp(`revision ${NEW.revision} did not become ready`));
-    assert.match(r.stderr, new RegExp(`traffic stays with ${OLD.revision}=100%`));
-    assert.match(r.stderr, /ERROR Error: DATABASE_URL is required in production/);
-    assert.match(r.stderr, /STARTUP probe failed/);
-    assert.doesNotMatch(r.stderr, /a line of the serving revision/);
+    const report = JSON.parse(r.stdout);
+    assert.equal(report.ok, false);
+    assert.equal(report.step, 'revision');
+    assert.match(report.error, new RegExp(`revision ${NEW.revision} did not become ready`));
+    assert.match(report.error, new RegExp(`traffic stays with ${OLD.revision}=100%`));
+    const logs = report.logs.join('\n');
+    assert.match(logs, /ERROR Error: DATABASE_URL is required in production/);
+    assert.match(logs, /STARTUP probe failed/);
+    assert.doesNotMatch(logs, /a line of the serving revision/);
     assert.deepEqual(servingNow(c), [`${OLD.revision}=100`]);
   });
 
