@@ -28,6 +28,8 @@ type Step = {
   'continue-on-error'?: unknown;
 };
 const deploySteps: Step[] = deploy.jobs.deploy.steps;
+/** A GitHub expression as it stands in a workflow: ${{ ... }}. */
+const expr = (e: string) => `\${{ ${e} }}`;
 
 describe('workflows', () => {
   it("pass doctor's image and wait rules, with the deploy scripts (pitfalls 5 and 6)", async () => {
@@ -77,15 +79,17 @@ describe('workflows', () => {
     }
   });
 
-  // A key only as the fallback is doctor's rule (pitfall 9, dockerfile.test.ts runs it).
-  it('deploy authenticates with Workload Identity Federation when its provider is set', () => {
-    const wif = deploySteps.filter((s) => s.with?.workload_identity_provider);
-    assert.ok(wif.length >= 1);
-    for (const s of wif) assert.equal(s.if, "vars.GCP_WORKLOAD_IDENTITY_PROVIDER != ''");
+  it('deploy authenticates only through Workload Identity Federation', () => {
+    const auth = deploySteps.filter((s) => s.uses?.startsWith('google-github-actions/auth@'));
+    assert.ok(auth.length >= 1);
+    for (const s of auth) {
+      assert.equal(s.with?.workload_identity_provider, expr('vars.GCP_WORKLOAD_IDENTITY_PROVIDER'));
+      assert.equal(s.with?.credentials_json, undefined);
+    }
   });
 
   it('deploy builds, migrates, deploys with no traffic, smoke-tests, then promotes, each only if everything before passed', () => {
-    const order = ['build', 'migrate', 'deploy', 'smoke', 'promote'];
+    const order = ['build', 'migrate', 'revision', 'smoke', 'promote'];
     const idx = order.map((id) => deploySteps.findIndex((s) => s.id === id));
     assert.ok(
       idx.every((i) => i >= 0),
@@ -100,32 +104,29 @@ describe('workflows', () => {
       const s = deploySteps.find((x) => x.id === id) as Step;
       assert.equal(s.if, undefined, `${id} must run only when all earlier steps passed`);
       assert.equal(s['continue-on-error'], undefined, `${id} must stop the job on failure`);
+      if (id !== 'build') assert.match(s.run ?? '', new RegExp(`runway -- deploy --step ${id}\\b`));
     }
-    const run = (id: string) => deploySteps.find((s) => s.id === id)?.run ?? '';
-    assert.match(run('build'), /deploy\/scripts\/build-push\.sh/);
-    assert.match(run('migrate'), /deploy\/scripts\/migrate\.sh/);
-    assert.match(run('deploy'), /deploy\/scripts\/deploy-revision\.sh/);
-    assert.match(run('smoke'), /deploy\/scripts\/smoke-test\.ts --url "\$TAG_URL"/);
-    assert.match(run('promote'), /deploy\/scripts\/promote\.sh/);
-    const summary = deploySteps.at(-1) as Step;
-    assert.equal(summary.if, 'always()');
-    assert.match(summary.run ?? '', /summary\.sh/);
-  });
-
-  it("deploy tags the image with the commit SHA and deploys the build's digest", () => {
-    assert.match(deploy.jobs.deploy.env.GIT_SHA, /^\$\{\{ github\.sha \}\}$/);
-    const build = deploySteps.find((s) => s.id === 'build')?.run ?? '';
-    assert.match(build, /--sha "\$GIT_SHA"/);
-    const script = readFileSync(path.join(repoRoot, 'deploy', 'scripts', 'build-push.sh'), 'utf8');
-    assert.match(script, /tag="\$repo:\$sha"/);
-    for (const id of ['migrate', 'deploy']) {
+    for (const id of ['migrate', 'revision']) {
       const s = deploySteps.find((x) => x.id === id) as Step & { env?: Record<string, string> };
-      assert.match(
-        s.env?.IMAGE ?? '',
-        /^\$\{\{ steps\.build\.outputs\.image \}\}$/,
-        `${id} uses the pushed digest`,
+      assert.equal(
+        s.env?.IMAGE,
+        expr('steps.build.outputs.image'),
+        `${id} deploys the pushed digest`,
       );
     }
+    const summary = deploySteps.at(-1) as Step;
+    assert.equal(summary.if, 'always()');
+    assert.match(summary.run ?? '', /runway -- deploy --step summary\b/);
+  });
+
+  it('deploy on push waits for CI to pass on that commit, and deploys that commit', () => {
+    assert.deepEqual(deploy.on.workflow_run.workflows, [ci.name]);
+    assert.match(deploy.jobs.deploy.if, /github\.event\.workflow_run\.conclusion == 'success'/);
+    assert.equal(
+      deploy.jobs.deploy.env.GIT_SHA,
+      expr('github.event.workflow_run.head_sha || github.sha'),
+    );
+    assert.equal(deploySteps[0]?.with?.ref, expr('env.GIT_SHA'));
   });
 
   it('reads only variables and secrets that DEPLOYMENT.md documents', () => {
