@@ -4,6 +4,9 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
+import { createAuthenticator } from './auth/authenticator.ts';
+import { ensureDevelopmentKey } from './auth/development-key.ts';
+import auth, { scopesOf } from './auth/plugin.ts';
 import type { Config } from './config/env.ts';
 import type { Database } from './db/database.ts';
 import { openDatabase } from './db/open.ts';
@@ -18,7 +21,9 @@ import { createValidatorCompiler } from './http/validation.ts';
 import { itemsRoutes } from './items/routes.ts';
 import { Item } from './items/schemas.ts';
 import { createItemsService } from './items/service.ts';
+import loadShedding from './load-shedding/plugin.ts';
 import { createLogger } from './logging/logger.ts';
+import rateLimits from './rate-limit/plugin.ts';
 
 export interface AppDependencies {
   /** An open database to use (and leave open on close); by default one is opened from the config. */
@@ -34,7 +39,9 @@ export async function buildApp(
   const app = Fastify({
     loggerInstance: logger,
     bodyLimit: config.bodyLimitBytes,
-    trustProxy: true, // behind Cloud Run's front end: the client is in X-Forwarded-For
+    // Behind Cloud Run's front end the client is the last X-Forwarded-For
+    // entry it adds; entries before that are whatever the client sent.
+    trustProxy: (_address, hop) => hop < config.trustedProxyHops,
     // While draining, requests already on open connections are served (not
     // answered with Fastify's own 503 body); /ready reports the drain instead.
     return503OnClosing: false,
@@ -47,6 +54,9 @@ export async function buildApp(
 
   const database = deps.database ?? (await openDatabase(config, logger));
   if (!deps.database) app.addHook('onClose', () => database.close());
+  const authenticator = createAuthenticator(config, database.db, logger);
+  if (authenticator?.keys && config.environment === 'development')
+    await ensureDevelopmentKey(authenticator.keys, Object.values(scopesOf('items')), logger);
   let draining = false;
   let sweep: NodeJS.Timeout | undefined;
   app.addHook('preClose', async () => {
@@ -71,9 +81,15 @@ export async function buildApp(
   await app.register(docs, { config });
 
   await app.register(healthRoutes, { config, database, draining: () => draining });
-  await app.register(itemsRoutes, {
-    prefix: '/api/v1/items',
-    service: createItemsService(database.db),
-  });
+  // The API: shed under overload, then authenticate, count, authorise.
+  await app.register(
+    async (api) => {
+      await api.register(loadShedding, { config });
+      if (authenticator) await api.register(auth, { authenticator, config, resource: 'items' });
+      await api.register(rateLimits, { config });
+      await api.register(itemsRoutes, { service: createItemsService(database.db) });
+    },
+    { prefix: '/api/v1/items' },
+  );
   return app;
 }

@@ -34,6 +34,7 @@ export async function warmUp(): Promise<void> {
   const config = loadConfig({
     ENVIRONMENT: 'production',
     DATABASE_URL: 'postgres://warm-up@127.0.0.1:9/none',
+    API_KEY_PEPPER: 'warm-up-pepper-that-signs-no-real-key',
     LOG_LEVEL: 'silent',
   });
   const app = await buildApp(config);

@@ -14,6 +14,27 @@ import { normalizeBooleans } from '../http/validation.ts';
 
 const ENVIRONMENTS = ['development', 'test', 'staging', 'production'] as const;
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+const SAMPLERS = [
+  'parentbased_traceidratio',
+  'parentbased_always_on',
+  'parentbased_always_off',
+  'traceidratio',
+  'always_on',
+  'always_off',
+] as const;
+// Asymmetric only: a token verified with a public key can never be one that key's holder forged.
+const JWT_ALGORITHMS = [
+  'RS256',
+  'RS384',
+  'RS512',
+  'PS256',
+  'PS384',
+  'PS512',
+  'ES256',
+  'ES384',
+  'ES512',
+  'EdDSA',
+] as const;
 
 const oneOf = <T extends string>(values: readonly T[], options: SchemaOptions) =>
   Type.Union(
@@ -95,11 +116,135 @@ export const ConfigSchema = Type.Object({
       description: 'links log lines to their trace (`logging.googleapis.com/trace`)',
     }),
   ),
+  OTEL_TRACES_EXPORTER: oneOf(['none', 'otlp'], {
+    default: 'none',
+    description:
+      '`otlp`: traces of the requests and their database calls, over OTLP/HTTP (protobuf); `none`: no tracing, and no OpenTelemetry code loaded',
+  }),
+  OTEL_EXPORTER_OTLP_ENDPOINT: Type.Optional(
+    Type.String({
+      pattern: '^https?://',
+      errorMessage: 'must be an http:// or https:// URL',
+      examples: ['http://127.0.0.1:4318'],
+      description:
+        'the OTLP receiver (traces go to its `/v1/traces`); unset: `http://localhost:4318`, or Cloud Trace with `CLOUD_TRACE`',
+    }),
+  ),
+  CLOUD_TRACE: Type.Boolean({
+    default: false,
+    description:
+      "`true`: the traces go to Cloud Trace (`https://telemetry.googleapis.com`) with the instance's credentials; needs `GOOGLE_CLOUD_PROJECT`",
+  }),
+  OTEL_SERVICE_NAME: Type.Optional(
+    Type.String({ description: 'the service name on the traces; unset: `APP_NAME`' }),
+  ),
+  OTEL_TRACES_SAMPLER: oneOf(SAMPLERS, {
+    default: 'parentbased_traceidratio',
+    description:
+      "which requests are traced: `parentbased_*` follows the caller's decision in `traceparent` or `X-Cloud-Trace-Context` and applies the rest to requests without one",
+  }),
+  OTEL_TRACES_SAMPLER_ARG: Type.Number({
+    default: 1,
+    minimum: 0,
+    maximum: 1,
+    description: 'the share of requests traced by `traceidratio` (`0.1`: one in ten)',
+  }),
+  OTEL_SDK_DISABLED: Type.Boolean({
+    default: false,
+    description: '`true`: no tracing, whatever the other `OTEL_` settings say',
+  }),
   SHUTDOWN_TIMEOUT_MS: whole(
     8000,
     100,
     60_000,
     'the whole shutdown happens within this; Cloud Run kills 10 s after SIGTERM',
+  ),
+  AUTH_DISABLED: Type.Boolean({
+    default: false,
+    description:
+      'the API needs no credentials; staging and production refuse to start with no method of authentication unless this is `true`',
+  }),
+  API_KEY_PEPPER: Type.Optional(
+    Type.String({
+      minLength: 32,
+      errorMessage: 'must be at least 32 characters: make one with `openssl rand -base64 32`',
+      sensitive: true,
+      examples: ['<32 or more random characters>'],
+      description:
+        'the secret the API keys are hashed with (Secret Manager in production); set: API keys are accepted; unset: a fixed development pepper in development and test, no API keys elsewhere',
+    }),
+  ),
+  AUTH_OIDC_ISSUER: Type.Optional(
+    Type.String({
+      pattern: '^(https://\\S+|http://(127\\.0\\.0\\.1|localhost|\\[::1\\])(:\\d+)?(/\\S*)?)$',
+      errorMessage: 'must be an https:// URL (http:// only on 127.0.0.1, localhost or [::1])',
+      examples: ['https://accounts.example.com'],
+      description:
+        'accept OIDC bearer tokens from this issuer (its keys found through `/.well-known/openid-configuration`)',
+    }),
+  ),
+  AUTH_OIDC_AUDIENCE: Type.Optional(
+    Type.String({
+      examples: ['https://api.example.com'],
+      description: 'the `aud` the OIDC tokens must carry; required with `AUTH_OIDC_ISSUER`',
+    }),
+  ),
+  AUTH_OIDC_ALGORITHMS: Type.Array(oneOf(JWT_ALGORITHMS, {}), {
+    default: ['RS256', 'ES256'],
+    description: 'the only signature algorithms accepted on OIDC tokens',
+  }),
+  AUTH_GOOGLE_AUDIENCE: Type.Optional(
+    Type.String({
+      examples: ['https://runway-abc123-ew.a.run.app'],
+      description:
+        'accept Google-signed ID tokens with this audience (the service URL, or a custom audience) from `AUTH_GOOGLE_SERVICE_ACCOUNTS`',
+    }),
+  ),
+  AUTH_GOOGLE_SERVICE_ACCOUNTS: Type.Array(
+    Type.String({
+      pattern: '^[^\\s=@]+@[^\\s=@]+=[\\w:.-]+( [\\w:.-]+)*$',
+      errorMessage:
+        'is not EMAIL=SCOPE SCOPE like jobs@my-project.iam.gserviceaccount.com=items:read',
+    }),
+    {
+      default: [],
+      examples: [['jobs@my-project.iam.gserviceaccount.com=items:read items:write']],
+      description: 'comma-separated: each allowed Google identity and its space-separated scopes',
+    },
+  ),
+  RATE_LIMIT_PER_MINUTE: whole(
+    1000,
+    0,
+    100_000_000,
+    'requests per minute per key or token subject (per address with `AUTH_DISABLED`); `0`: no limit',
+  ),
+  RATE_LIMIT_ANON_PER_MINUTE: whole(
+    60,
+    0,
+    100_000_000,
+    'requests per minute per client address without a valid credential; `0`: no limit',
+  ),
+  REDIS_URL: Type.Optional(
+    Type.String({
+      pattern: '^rediss?://',
+      errorMessage: 'must be a redis:// or rediss:// URL',
+      sensitive: true,
+      examples: ['redis://10.0.0.3:6379'],
+      description:
+        'share the rate limits of every instance through this Redis (Memorystore); unset: each instance counts in memory',
+    }),
+  ),
+  TRUSTED_PROXY_HOPS: whole(
+    1,
+    0,
+    10,
+    'proxies whose `X-Forwarded-For` entries are trusted for the client address: Cloud Run adds 1, an external load balancer in front of it 1 more',
+  ),
+  SHED_EVENT_LOOP_DELAY_MS: whole(
+    200,
+    0,
+    60_000,
+    'API requests get a 503 with `Retry-After` while the event loop is this late and busy; `0`: off',
   ),
 });
 
@@ -135,7 +280,7 @@ function problem({ schema, value }: ValueError): string {
   if (s.errorMessage) return s.errorMessage;
   if (s.anyOf) return `must be one of ${s.anyOf.map((l) => l.const).join(', ')}`;
   if (s.type === 'boolean') return 'must be true or false';
-  if (typeof value !== 'number') return 'must be a whole number';
+  if (typeof value !== 'number') return `must be a ${s.type === 'number' ? '' : 'whole '}number`;
   return `must be between ${s.minimum} and ${s.maximum}`;
 }
 
@@ -163,7 +308,9 @@ export function loadConfig(env: Env = process.env, isTty = false): Config {
         .split(',')
         .map((s) => s.trim())
         .filter(Boolean);
-    else values[name] = schema.type === 'integer' && /^-?\d+$/.test(raw) ? Number(raw) : raw;
+    else if (schema.type === 'integer' && /^-?\d+$/.test(raw)) values[name] = Number(raw);
+    else if (schema.type === 'number' && Number.isFinite(Number(raw))) values[name] = Number(raw);
+    else values[name] = raw;
   }
   normalizeBooleans(ConfigSchema, values);
   const production = values.ENVIRONMENT === 'production';

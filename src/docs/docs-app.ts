@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyInstance, type RouteOptions } from 'fastify';
+import { securitySchemes } from '../auth/openapi.ts';
 import type { Config } from '../config/env.ts';
 import { redocPage } from './redoc-page.ts';
 
@@ -50,6 +51,7 @@ export async function buildDocsApp(
         { name: 'items', description: 'The items resource' },
         { name: 'operations', description: 'Health, readiness and service information' },
       ],
+      components: { securitySchemes: securitySchemes(config) as never },
     },
     // Shared schemas appear under their own names in components.schemas.
     refResolver: {

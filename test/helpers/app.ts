@@ -24,6 +24,8 @@ export async function testApp(
     ENVIRONMENT: 'test',
     LOG_LEVEL: 'info',
     ACCESS_LOG: 'false',
+    // The API's own tests call it without credentials; test/auth/ turns authentication on.
+    AUTH_DISABLED: 'true',
     ...env,
   });
   const logs: Record<string, unknown>[] = [];

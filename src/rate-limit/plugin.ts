@@ -1,0 +1,67 @@
+// Rate limits on the routes of the scope it is registered in, with
+// @fastify/rate-limit's stores: in memory per instance, or shared through
+// Redis (REDIS_URL). A request with a verified credential counts against
+// its principal (the key id or token subject, never the credential); one
+// without, or with a credential that failed, against the client's address,
+// so that guessing keys is slow. Registered after the auth plugin (which
+// names the principal) and before its verdict, so failed attempts count.
+// Responses carry the IETF RateLimit-Policy and RateLimit fields.
+import rateLimit, { normalizeIP } from '@fastify/rate-limit';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import fp from 'fastify-plugin';
+import type { Config } from '../config/env.ts';
+import { ApiError } from '../errors/api-error.ts';
+import { connectRedis } from './redis.ts';
+
+const WINDOW_S = 60;
+// What each policy counts by; the prefix keeps the two kinds of key apart.
+const POLICY = { p: 'principal', a: 'address' } as const;
+
+export default fp<{ config: Config }>(
+  async (app: FastifyInstance, { config }) => {
+    const perPrincipal = config.rateLimitPerMinute;
+    // Without authentication every caller is known only by its address.
+    const perAddress = config.authDisabled ? perPrincipal : config.rateLimitAnonPerMinute;
+    if (perPrincipal === 0 && perAddress === 0) return;
+
+    const redis = config.redisUrl ? await connectRedis(config.redisUrl, app.log) : undefined;
+    if (redis) app.addHook('onClose', async () => redis.disconnect());
+    await app.register(rateLimit, {
+      global: false,
+      skipOnError: true,
+      timeWindow: WINDOW_S * 1000,
+      ...(redis ? { redis, nameSpace: 'runway-rate-limit:' } : {}),
+    });
+
+    const keyOf = (request: FastifyRequest) => {
+      const auth = request.auth;
+      return typeof auth === 'object' && auth !== null
+        ? `p:${auth.id}`
+        : `a:${normalizeIP(request.ip)}`;
+    };
+    const maxOf = (key: string) => (key.startsWith('p:') ? perPrincipal : perAddress);
+    const limit = app.createRateLimit({
+      keyGenerator: keyOf,
+      max: (_request, key) => maxOf(key),
+    });
+
+    app.addHook('onRequest', async (request, reply) => {
+      const key = keyOf(request);
+      const max = maxOf(key);
+      if (max === 0) return;
+      const result = await limit(request);
+      if (result.isAllowed) return;
+      const policy = POLICY[key[0] as keyof typeof POLICY];
+      reply.header('ratelimit-policy', `"${policy}";q=${max};w=${WINDOW_S}`);
+      reply.header('ratelimit', `"${policy}";r=${result.remaining};t=${result.ttlInSeconds}`);
+      if (result.isExceeded)
+        throw new ApiError(
+          429,
+          'Too many requests',
+          { limit: max, window_seconds: WINDOW_S },
+          { 'retry-after': String(result.ttlInSeconds) },
+        );
+    });
+  },
+  { name: 'rate-limit' },
+);
