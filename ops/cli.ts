@@ -5,6 +5,7 @@
 import { realpathSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { KEYS_USAGE, runKeys } from '../src/auth/cli.ts';
 import {
   optionalString,
   parseFlags,
@@ -48,6 +49,7 @@ Verbs:
              serves; summary: never. Outputs go to $GITHUB_OUTPUT, the summary also to
              $GITHUB_STEP_SUMMARY, when they are set.
   ${COST_USAGE}
+  ${KEYS_USAGE}
   help       Show this text.
 
 Exit codes: 0 ok, 1 failure or errors found, 2 usage error.`;
@@ -70,6 +72,8 @@ export async function main(argv: string[], ctx: CliContext): Promise<number> {
         return await runDeploy(rest, ctx);
       case 'cost':
         return await runCost(rest, ctx);
+      case 'keys':
+        return await runKeys(rest, ctx);
       case 'help':
       case '--help':
       case '-h':
