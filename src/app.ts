@@ -23,7 +23,9 @@ import { Item } from './items/schemas.ts';
 import { createItemsService } from './items/service.ts';
 import loadShedding from './load-shedding/plugin.ts';
 import { createLogger } from './logging/logger.ts';
+import { startRuntimeMetrics } from './metrics/runtime.ts';
 import rateLimits from './rate-limit/plugin.ts';
+import { loadTracing } from './tracing/load.ts';
 
 export interface AppDependencies {
   /** An open database to use (and leave open on close); by default one is opened from the config. */
@@ -36,6 +38,7 @@ export async function buildApp(
   deps: AppDependencies = {},
 ): Promise<FastifyInstance> {
   const logger = deps.logger ?? createLogger(config);
+  const tracing = await loadTracing(config);
   const app = Fastify({
     loggerInstance: logger,
     bodyLimit: config.bodyLimitBytes,
@@ -47,13 +50,23 @@ export async function buildApp(
     return503OnClosing: false,
     routerOptions: { ignoreTrailingSlash: true },
     ...requestContextOptions(config),
+    ...(tracing && { childLoggerFactory: tracing.childLoggerFactory }),
   }).withTypeProvider<TypeBoxTypeProvider>();
+  if (tracing) {
+    tracing.traceRequests(app.server);
+    app.addHook('onRequest', tracing.onRequest);
+    // After the requests in flight have finished, so their spans go too.
+    app.addHook('onClose', () => tracing.shutdown());
+  }
   app.setValidatorCompiler(createValidatorCompiler());
   app.setSerializerCompiler(createSerializerCompiler(() => app.getSchemas()));
   jsonBodies(app);
 
   const database = deps.database ?? (await openDatabase(config, logger));
   if (!deps.database) app.addHook('onClose', () => database.close());
+  database.traceQueries(tracing?.traceQuery);
+  const stopMetrics = startRuntimeMetrics(logger, () => database.poolPeaks?.());
+  app.addHook('onClose', async () => stopMetrics());
   const authenticator = createAuthenticator(config, database.db, logger);
   if (authenticator?.keys && config.environment === 'development')
     await ensureDevelopmentKey(authenticator.keys, Object.values(scopesOf('items')), logger);

@@ -119,7 +119,7 @@ export const ConfigSchema = Type.Object({
   OTEL_TRACES_EXPORTER: oneOf(['none', 'otlp'], {
     default: 'none',
     description:
-      '`otlp`: traces of the requests and their database calls, over OTLP/HTTP (protobuf); `none`: no tracing, and no OpenTelemetry code loaded',
+      'with `otlp` the requests and their database calls are traced and sent over OTLP/HTTP (protobuf); with `none` no OpenTelemetry code is loaded',
   }),
   OTEL_EXPORTER_OTLP_ENDPOINT: Type.Optional(
     Type.String({

@@ -1,5 +1,6 @@
 // What the rest of the service sees of the database, whichever engine is behind it.
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
+import type { QueryTracer } from './observe.ts';
 import type * as schema from './schema.ts';
 
 export type AppDatabase = PgDatabase<PgQueryResultHKT, typeof schema>;
@@ -11,6 +12,17 @@ export interface Database {
   ping(timeoutMs: number): Promise<void>;
   migrate(): Promise<void>;
   close(): Promise<void>;
+  /** Gives every query from now on a span through `tracer` (none: no spans). */
+  traceQueries(tracer?: QueryTracer): void;
+  /** The pool's busiest moment since the last call (PostgreSQL only). */
+  poolPeaks?(): PoolPeaks;
+}
+
+export interface PoolPeaks {
+  /** Connections handed out to queries. */
+  inUse: number;
+  /** Queries waiting for a connection. */
+  waiting: number;
 }
 
 export function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { type AppDatabase, type Database, withTimeout } from './database.ts';
 import { migrationsFolder } from './migrations-folder.ts';
+import { observeQueries } from './observe.ts';
 import * as schema from './schema.ts';
 
 /** `dataDir` is a folder, or `memory://` for a database that lives as long as the process. */
@@ -24,6 +25,7 @@ export async function openPglite(dataDir: string, log: Logger): Promise<Database
   ]);
   const client = new PGlite(dataDir);
   await client.waitReady;
+  const traceQueries = observeQueries(client);
   const db = drizzle({ client, schema });
 
   return {
@@ -38,6 +40,7 @@ export async function openPglite(dataDir: string, log: Logger): Promise<Database
     async close() {
       if (!client.closed) await client.close();
     },
+    traceQueries,
   };
 }
 

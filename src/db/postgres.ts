@@ -5,8 +5,9 @@ import { migrate } from 'drizzle-orm/node-postgres/migrator';
 import pg from 'pg';
 import type { Logger } from 'pino';
 import type { Config } from '../config/env.ts';
-import { type AppDatabase, type Database, withTimeout } from './database.ts';
+import { type AppDatabase, type Database, type PoolPeaks, withTimeout } from './database.ts';
 import { migrationsFolder } from './migrations-folder.ts';
+import { observeQueries } from './observe.ts';
 import * as schema from './schema.ts';
 
 // Any constant will do: it only has to be the same for every instance, so
@@ -25,6 +26,18 @@ export function openPostgres(config: Config, log: Logger, url: string): Database
   // An idle client whose server went away emits here; without a listener that
   // would crash the process instead of letting the pool replace the client.
   pool.on('error', (err) => log.warn({ err }, 'idle database connection lost'));
+  const traceQueries = observeQueries(pool);
+  const now = (): PoolPeaks => ({
+    inUse: pool.totalCount - pool.idleCount,
+    waiting: pool.waitingCount,
+  });
+  let peaks = now();
+  // A query that waited for a connection is handed one here: the moment the
+  // pool is busiest.
+  pool.on('acquire', () => {
+    const { inUse, waiting } = now();
+    peaks = { inUse: Math.max(peaks.inUse, inUse), waiting: Math.max(peaks.waiting, waiting) };
+  });
   const db = drizzle({ client: pool, schema }) as unknown as AppDatabase;
 
   return {
@@ -46,6 +59,12 @@ export function openPostgres(config: Config, log: Logger, url: string): Database
     },
     async close() {
       await pool.end();
+    },
+    traceQueries,
+    poolPeaks() {
+      const seen = peaks;
+      peaks = now();
+      return seen;
     },
   };
 }

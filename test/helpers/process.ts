@@ -20,13 +20,13 @@ export async function freePort(): Promise<number> {
   return port;
 }
 
-/** Spawns `node src/server.ts` with exactly `env` (plus PATH) and waits for it to answer `waitPath`. */
+/** Spawns `node src/server.ts` (or `entry`) with exactly `env` (plus PATH) and waits for it to answer `waitPath`. */
 export async function startServer(
   env: Record<string, string>,
-  { waitPath = '/ready' } = {},
+  { waitPath = '/ready', entry = 'src/server.ts' } = {},
 ): Promise<Server> {
   const port = Number(env.PORT ?? (await freePort()));
-  const child = spawn(process.execPath, ['src/server.ts'], {
+  const child = spawn(process.execPath, [entry], {
     env: {
       PATH: process.env.PATH ?? '',
       PORT: String(port),
