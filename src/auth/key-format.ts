@@ -36,11 +36,14 @@ export interface KeyParts {
   secret: string;
 }
 
-export function newKey(): KeyParts & { key: string } {
-  const id = random(ID_LENGTH);
-  const secret = random(SECRET_LENGTH);
+export function formatKey({ id, secret }: KeyParts): string {
   const body = `${KEY_PREFIX}${id}_${secret}`;
-  return { id, secret, key: body + checksum(body) };
+  return body + checksum(body);
+}
+
+export function newKey(): KeyParts & { key: string } {
+  const parts = { id: random(ID_LENGTH), secret: random(SECRET_LENGTH) };
+  return { ...parts, key: formatKey(parts) };
 }
 
 /** The id and secret of a well-formed key with a valid checksum; undefined for anything else. */
