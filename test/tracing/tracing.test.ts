@@ -106,7 +106,10 @@ test("the request's log line carries its server span's trace and span ids", () =
   const root = serverSpan(ofTrace(caller.traceId));
   const line = logs.find((l) => /^POST \/api\/v1\/items 201/.test(String(l.message)));
   assert.ok(line, 'no access log line for the POST');
-  assert.equal(line['logging.googleapis.com/trace'], `projects/${PROJECT}/traces/${caller.traceId}`);
+  assert.equal(
+    line['logging.googleapis.com/trace'],
+    `projects/${PROJECT}/traces/${caller.traceId}`,
+  );
   assert.equal(line['logging.googleapis.com/spanId'], root?.spanId);
   assert.equal(line['logging.googleapis.com/trace_sampled'], true);
 });
