@@ -23,11 +23,13 @@ export async function connectRedis(url: string, log: FastifyBaseLogger): Promise
   });
   // One line when Redis goes away and one when it is back, not one per retry.
   let down = false;
-  redis.on('error', (err) => {
+  const lost = (err?: unknown) => {
     if (down) return;
     down = true;
     log.warn({ err }, 'Redis unreachable: rate limits are not enforced until it is back');
-  });
+  };
+  redis.on('error', lost);
+  redis.on('close', () => lost());
   redis.on('ready', () => {
     if (!down) return;
     down = false;
