@@ -13,6 +13,7 @@
 #   npm run bench -- --duration 3 --warmup 1 --cold-runs 3 --seed 200   # quick
 #   npm run bench -- --rounds 3                        # steadier medians
 #   BENCH_TARGETS="node-http express" npm run bench    # other peers
+#   BENCH_TRACING=0 npm run bench                      # without the traced runway targets
 #
 # Exits non-zero only when the harness fails; a missed target is printed, not
 # an error: this is a benchmark, not a test.
@@ -51,11 +52,31 @@ source "$ROOT/bench/target.env"
 TARGET_DIR="$ROOT"
 ENV
 
+# The same target with tracing on, sampling 100 % and 10 %, exporting to a
+# local OTLP sink (bench/otlp-sink.ts, on the load generator's CPU):
+# runway-traced-100 and runway-traced-10. BENCH_TRACING=0 leaves them out.
+TRACED=()
+if [[ ${BENCH_TRACING:-1} != 0 ]]; then
+  SINK_PORT=${BENCH_OTLP_PORT:-14318}
+  taskset -c "${BENCH_LOAD_CPU:-1}" node "$ROOT/bench/otlp-sink.ts" "$SINK_PORT" &
+  SINK=$!
+  trap 'kill "$SINK" 2>/dev/null; wait "$SINK" 2>/dev/null' EXIT
+  for pct in 100 10; do
+    cat >"$RESULTS/runway-traced-$pct.env" <<ENV
+source "$ROOT/bench/target.env"
+TARGET_DIR="$ROOT"
+TARGET_ENV+=(OTEL_TRACES_EXPORTER=otlp OTEL_EXPORTER_OTLP_ENDPOINT=http://127.0.0.1:$SINK_PORT
+  OTEL_TRACES_SAMPLER=parentbased_traceidratio OTEL_TRACES_SAMPLER_ARG=$(awk "BEGIN { print $pct / 100 }"))
+ENV
+    TRACED+=("$RESULTS/runway-traced-$pct.env")
+  done
+fi
+
 OUT=${BENCH_OUT:-$RESULTS/$(date -u +%Y%m%dT%H%M%SZ).json}
 read -r -a PEERS <<<"${BENCH_TARGETS:-fastapi express node-http}"
 REF=${BENCH_REF:-node-http}
 
-"$HARNESS" -o "$OUT" --ref "$REF" "$@" "$RESULTS/runway.env" "${PEERS[@]}"
+"$HARNESS" -o "$OUT" --ref "$REF" "$@" "$RESULTS/runway.env" "${TRACED[@]}" "${PEERS[@]}"
 ln -sfn "$(basename "$OUT")" "$RESULTS/latest.json"
 
 echo

@@ -157,6 +157,8 @@ export function startTracing(config: Config): Tracing {
         parent,
       );
       spans.set(req, span);
+      // Not sampled: the span only lends its ids to the log lines.
+      if (!span.isRecording()) return handler(req, res);
       res.once('close', () => {
         span.setAttribute(ATTR_HTTP_RESPONSE_STATUS_CODE, res.statusCode);
         if (res.statusCode >= 500) span.setStatus({ code: SpanStatusCode.ERROR });
