@@ -4,10 +4,12 @@ import { once } from 'node:events';
 import { createServer } from 'node:http';
 import { exportJWK, generateKeyPair, type JWK, type JWTPayload, SignJWT } from 'jose';
 
+type KeyPair = Awaited<ReturnType<typeof generateKeyPair>>;
+
 export interface SigningKey {
   kid: string;
-  privateKey: CryptoKey;
-  publicKey: CryptoKey;
+  privateKey: KeyPair['privateKey'];
+  publicKey: KeyPair['publicKey'];
   jwk: JWK;
 }
 
