@@ -21,14 +21,19 @@ import { COST_USAGE, runCost } from './cost/run.ts';
 import { runDeploy } from './deploy/verb.ts';
 import { runDoctor } from './doctor/run.ts';
 import type { Env } from './gcloud/run.ts';
-import { EXIT, type IO, processIO } from './output.ts';
+import { DEFAULT_SERVICE } from './names.ts';
+import { EXIT, type IO, processIO, readSecret } from './output.ts';
 
 const USAGE = `Usage: runway <verb> [flags]
 
 Verbs:
   bootstrap  Create or repair everything the deploy workflow needs in a Google Cloud project.
              --project P --region R --github OWNER/REPO [--github-repo-id N] [--service NAME]
-             [--with-cloudsql] [--public] [--keep N] [--set-github] [--dry-run] [--json]
+             [--with-cloudsql] [--with-traces] [--public] [--keep N] [--dry-run] [--json]
+             Without --github-repo-id it asks gh (gh api repos/OWNER/REPO --jq .id). Without
+             --with-cloudsql it stores the DATABASE_URL it reads from stdin (not echoed) when
+             the secret does not exist yet. --with-traces: the service exports traces to
+             Cloud Trace (its account gets roles/cloudtrace.agent).
   doctor     Check the repository (always) and the project (when gcloud is authenticated)
              for the known deployment pitfalls, and print the fix for each finding.
              [--project P --region R] [--service NAME] [--github OWNER/REPO] [--repo DIR]
@@ -58,6 +63,8 @@ export interface CliContext extends IO {
   env: Env;
   cwd: string;
   retryDelayMs?: number;
+  /** Where bootstrap reads DATABASE_URL (default: stdin, never echoed). */
+  readSecret?: () => Promise<string>;
 }
 
 export async function main(argv: string[], ctx: CliContext): Promise<number> {
@@ -104,15 +111,15 @@ async function bootstrap(argv: string[], ctx: CliContext): Promise<number> {
     service: { type: 'string' },
     keep: { type: 'string' },
     'with-cloudsql': { type: 'boolean' },
+    'with-traces': { type: 'boolean' },
     public: { type: 'boolean' },
-    'set-github': { type: 'boolean' },
     'dry-run': { type: 'boolean' },
     json: { type: 'boolean' },
   });
   const project = requireString(v, 'project');
   const region = requireString(v, 'region');
   const github = requireString(v, 'github');
-  const service = optionalString(v, 'service') ?? 'runway';
+  const service = optionalString(v, 'service') ?? DEFAULT_SERVICE;
   const githubRepoId = optionalString(v, 'github-repo-id');
   const keep = Number(optionalString(v, 'keep') ?? '10');
   validateProject(project);
@@ -136,12 +143,17 @@ async function bootstrap(argv: string[], ctx: CliContext): Promise<number> {
       service,
       keep,
       withCloudsql: v['with-cloudsql'] === true,
+      withTraces: v['with-traces'] === true,
       public: v.public === true,
-      setGithub: v['set-github'] === true,
       dryRun: v['dry-run'] === true,
       json: v.json === true,
     },
-    { ...ctx, retryDelayMs: ctx.retryDelayMs ?? retryDelay(ctx.env) },
+    {
+      ...ctx,
+      readSecret: ctx.readSecret ?? (() => readSecret('DATABASE_URL (not echoed): ')),
+      // IAM takes a few seconds to see an account created a moment ago.
+      retryDelayMs: ctx.retryDelayMs ?? 2000,
+    },
   );
 }
 
@@ -157,7 +169,7 @@ async function doctor(argv: string[], ctx: CliContext): Promise<number> {
   });
   const project = optionalString(v, 'project');
   const region = optionalString(v, 'region');
-  const service = optionalString(v, 'service') ?? 'runway';
+  const service = optionalString(v, 'service') ?? DEFAULT_SERVICE;
   const github = optionalString(v, 'github');
   if (project) validateProject(project);
   if (region) validateRegion(region);
@@ -175,13 +187,6 @@ async function doctor(argv: string[], ctx: CliContext): Promise<number> {
     },
     ctx,
   );
-}
-
-// IAM needs a few seconds to see a service account created a moment ago;
-// bindings on it are retried after 2 s x attempt (RUNWAY_RETRY_DELAY_MS).
-function retryDelay(env: Env): number {
-  const v = Number(env.RUNWAY_RETRY_DELAY_MS);
-  return Number.isFinite(v) && v >= 0 && env.RUNWAY_RETRY_DELAY_MS !== undefined ? v : 2000;
 }
 
 function invokedDirectly(): boolean {

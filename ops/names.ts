@@ -1,96 +1,188 @@
-// Every cloud resource name derives from the service name, so bootstrap and
-// doctor agree on what to create and what to inspect without a state file.
+// The facts that bootstrap, doctor and the deploy verbs share, stated once:
+// the names every cloud resource derives from the service name (so no state
+// file is needed), the roles each account holds, the roles no account of
+// ours may hold, and how GitHub's token is pinned to one repository and one
+// branch.
 
-export interface Names {
-  project: string;
-  region: string;
-  service: string;
-  repository: string;
-  runtimeSaId: string;
-  runtimeSa: string;
-  deployerSaId: string;
-  deployerSa: string;
-  pool: string;
-  provider: string;
-  sqlInstance: string;
-  sqlConnectionName: string;
-  database: string;
-  dbUser: string;
-  secret: string;
-  imageBase: string;
-}
+export const DEFAULT_SERVICE = 'runway';
 
-export const GITHUB_ISSUER = 'https://token.actions.githubusercontent.com';
-
-export function deriveNames(project: string, region: string, service: string): Names {
-  const runtimeSaId = `${service}-runtime`;
-  const deployerSaId = `${service}-deployer`;
+export function deriveNames(project: string, region: string, service = DEFAULT_SERVICE) {
   const sqlInstance = `${service}-pg`;
   return {
     project,
     region,
     service,
     repository: service,
-    runtimeSaId,
-    runtimeSa: `${runtimeSaId}@${project}.iam.gserviceaccount.com`,
-    deployerSaId,
-    deployerSa: `${deployerSaId}@${project}.iam.gserviceaccount.com`,
-    // One pool per project for GitHub; one provider per service, each pinned
-    // to its own repository by its attribute condition.
+    runtimeSaId: `${service}-runtime`,
+    runtimeSa: `${service}-runtime@${project}.iam.gserviceaccount.com`,
+    deployerSaId: `${service}-deployer`,
+    deployerSa: `${service}-deployer@${project}.iam.gserviceaccount.com`,
+    // One pool per project for GitHub; one provider per service.
     pool: 'github-actions',
-    provider: `gh-${service}`.slice(0, 32),
+    provider: `gh-${service}`,
     sqlInstance,
     sqlConnectionName: `${project}:${region}:${sqlInstance}`,
     database: service.replaceAll('-', '_'),
     dbUser: service.replaceAll('-', '_'),
+    /** Secret Manager secret holding DATABASE_URL. */
     secret: `${service}-database-url`,
-    imageBase: `${region}-docker.pkg.dev/${project}/${service}/${service}`,
   };
 }
+export type Names = ReturnType<typeof deriveNames>;
 
-export function providerResource(projectNumber: string, n: Names): string {
-  return `projects/${projectNumber}/locations/global/workloadIdentityPools/${n.pool}/providers/${n.provider}`;
+/** The APIs the pipeline and the service call. */
+export function requiredApis(o: { withCloudsql?: boolean; withTraces?: boolean } = {}): string[] {
+  return [
+    'run.googleapis.com',
+    'artifactregistry.googleapis.com',
+    'iam.googleapis.com',
+    'iamcredentials.googleapis.com',
+    'sts.googleapis.com',
+    'cloudresourcemanager.googleapis.com',
+    'secretmanager.googleapis.com',
+    'logging.googleapis.com',
+    ...(o.withCloudsql ? ['sqladmin.googleapis.com'] : []),
+    // The service exports to Cloud Trace through the Telemetry API (docs/observability.md).
+    ...(o.withTraces ? ['cloudtrace.googleapis.com', 'telemetry.googleapis.com'] : []),
+  ];
+}
+
+/** Where a role is granted: the project, or one resource. */
+export type Target = 'project' | 'repository' | 'runtime' | 'deployer' | 'secret';
+export interface Grant {
+  on: Target;
+  member: string;
+  role: string;
+  /** What fails without it. */
+  why?: string;
+}
+
+export interface GrantOptions {
+  /** The deploy may make the service public: run.admin instead of run.developer. */
+  public?: boolean;
+  withCloudsql?: boolean;
+  /** The service exports traces to Cloud Trace. */
+  withTraces?: boolean;
+}
+
+export const sa = (email: string) => `serviceAccount:${email}`;
+
+export const ROLES = {
+  deployRun: (o: GrantOptions) => (o.public ? 'roles/run.admin' : 'roles/run.developer'),
+  // The deploy reads the logs of a failed migration or revision (gcloud logging read).
+  readLogs: 'roles/logging.viewer',
+  push: 'roles/artifactregistry.writer',
+  actAs: 'roles/iam.serviceAccountUser',
+  impersonate: 'roles/iam.workloadIdentityUser',
+  writeLogs: 'roles/logging.logWriter',
+  traces: 'roles/cloudtrace.agent',
+  cloudsql: 'roles/cloudsql.client',
+  readSecret: 'roles/secretmanager.secretAccessor',
+};
+
+/**
+ * Least privilege: every role the two accounts hold, each on the narrowest
+ * resource. The deployer pushes to one repository, acts as the runtime account
+ * only, deploys Cloud Run services and jobs (run.developer: revisions, traffic,
+ * jobs, executions; run.admin only to make a service public) and reads logs;
+ * the runtime account writes logs, reads its one secret, and with the options
+ * connects to Cloud SQL and writes traces.
+ */
+export function grants(n: Names, o: GrantOptions): Grant[] {
+  const runtime = sa(n.runtimeSa);
+  const deployer = sa(n.deployerSa);
+  const project = (member: string, role: string, why: string): Grant => ({
+    on: 'project',
+    member,
+    role,
+    why,
+  });
+  return [
+    project(runtime, ROLES.writeLogs, 'the service cannot write logs through the Logging API'),
+    ...(o.withTraces ? [project(runtime, ROLES.traces, 'the service cannot export traces')] : []),
+    ...(o.withCloudsql
+      ? [project(runtime, ROLES.cloudsql, 'the service cannot connect to Cloud SQL')]
+      : []),
+    project(
+      deployer,
+      ROLES.deployRun(o),
+      'the deploy cannot create revisions, move traffic or run the migration job',
+    ),
+    project(
+      deployer,
+      ROLES.readLogs,
+      'the deploy cannot show the logs of a failed migration or revision',
+    ),
+    {
+      on: 'repository',
+      member: deployer,
+      role: ROLES.push,
+      why: 'the deploy cannot push the image',
+    },
+    {
+      on: 'runtime',
+      member: deployer,
+      role: ROLES.actAs,
+      why: "deploys fail with Permission 'iam.serviceaccounts.actAs' denied",
+    },
+    {
+      on: 'secret',
+      member: runtime,
+      role: ROLES.readSecret,
+      why: 'Cloud Run checks at deploy time that the service may read DATABASE_URL, and refuses the deploy',
+    },
+  ];
 }
 
 /**
- * The only principal allowed to impersonate the deployer: workflows of one
- * repository. The numeric id survives a rename and cannot be re-registered by
- * someone else after a delete, so it wins when known.
+ * Project roles that no account of ours may hold: owner and editor are
+ * everything; serviceAccountUser or serviceAccountTokenCreator on the whole
+ * project let an account act as every account, including the Compute default
+ * one. Bootstrap removes them; doctor flags them.
  */
-export function repositoryPrincipal(
-  projectNumber: string,
-  n: Names,
-  github: string,
-  githubRepoId?: string,
-): string {
-  const pool = `principalSet://iam.googleapis.com/projects/${projectNumber}/locations/global/workloadIdentityPools/${n.pool}`;
-  return githubRepoId
-    ? `${pool}/attribute.repository_id/${githubRepoId}`
-    : `${pool}/attribute.repository/${github}`;
-}
-
-export function attributeCondition(github: string, githubRepoId?: string): string {
-  return githubRepoId
-    ? `assertion.repository_id == '${githubRepoId}'`
-    : `assertion.repository == '${github}'`;
-}
-
-export const ATTRIBUTE_MAPPING = [
-  'google.subject=assertion.sub',
-  'attribute.repository=assertion.repository',
-  'attribute.repository_id=assertion.repository_id',
-  'attribute.repository_owner=assertion.repository_owner',
-  'attribute.ref=assertion.ref',
-].join(',');
-
-export const BASE_APIS = [
-  'run.googleapis.com',
-  'artifactregistry.googleapis.com',
-  'iam.googleapis.com',
-  'iamcredentials.googleapis.com',
-  'sts.googleapis.com',
-  'cloudresourcemanager.googleapis.com',
-  'secretmanager.googleapis.com',
-  'logging.googleapis.com',
+export const FORBIDDEN_ROLES = [
+  'roles/owner',
+  'roles/editor',
+  'roles/iam.serviceAccountUser',
+  'roles/iam.serviceAccountTokenCreator',
 ];
-export const CLOUDSQL_APIS = ['sqladmin.googleapis.com'];
+
+/** Project roles some option grants; without that option bootstrap takes them back. */
+export const OPTIONAL_ROLES = [
+  'roles/run.admin',
+  'roles/run.developer',
+  ROLES.traces,
+  ROLES.cloudsql,
+];
+
+export const GITHUB_ISSUER = 'https://token.actions.githubusercontent.com';
+
+/**
+ * The only branch whose workflows may act as the deployer: the deploy
+ * workflow (.github/workflows/deploy.yml) deploys main. GitHub's token names
+ * it in the `ref` claim, for pushes and for "Run workflow" alike.
+ */
+export const DEPLOY_REF = 'refs/heads/main';
+
+/** How the WIF provider maps GitHub's token claims. */
+export const ATTRIBUTE_MAPPING: Record<string, string> = {
+  'google.subject': 'assertion.sub',
+  'attribute.repository_id': 'assertion.repository_id',
+  'attribute.ref': 'assertion.ref',
+};
+
+/**
+ * The provider accepts tokens of one repository (by numeric id, which a
+ * rename keeps and a new repository of the same name does not get) on the
+ * deploy branch; GitHub has one issuer for everyone, so without a condition
+ * every repository on GitHub could act as the deployer.
+ */
+export const attributeCondition = (repositoryId: string) =>
+  `assertion.repository_id == '${repositoryId}' && assertion.ref == '${DEPLOY_REF}'`;
+
+/** The principals that may impersonate the deployer: that repository's workflows. */
+export const repositoryPrincipal = (projectNumber: string, n: Names, repositoryId: string) =>
+  `principalSet://iam.googleapis.com/${poolResource(projectNumber, n)}/attribute.repository_id/${repositoryId}`;
+
+export const poolResource = (projectNumber: string, n: Names) =>
+  `projects/${projectNumber}/locations/global/workloadIdentityPools/${n.pool}`;

@@ -1,5 +1,8 @@
 // Human output for people, --json for automation: one JSON document on
 // stdout and nothing else there, so `runway doctor --json | jq` always works.
+import { createInterface } from 'node:readline/promises';
+import { Writable } from 'node:stream';
+import { text } from 'node:stream/consumers';
 
 export interface IO {
   stdout: (text: string) => void;
@@ -19,21 +22,19 @@ export function printJson(io: IO, value: unknown): void {
 
 export const EXIT = { ok: 0, failure: 1, usage: 2 } as const;
 
-const STATUS_MARK: Record<string, string> = {
-  unchanged: '=',
-  created: '+',
-  updated: '~',
-  failed: 'x',
-  skipped: '-',
-};
-
-export function statusMark(status: string): string {
-  return STATUS_MARK[status] ?? '?';
+/** Replaces every secret value by a placeholder before anything is printed. */
+export function redact(line: string, secrets: string[]): string {
+  return secrets.reduce((out, s) => (s ? out.replaceAll(s, '<redacted>') : out), line);
 }
 
-/** Replace every secret value by a placeholder before anything is printed. */
-export function redact(text: string, secrets: string[]): string {
-  let out = text;
-  for (const s of secrets) if (s) out = out.replaceAll(s, '<redacted>');
-  return out;
+/** All of stdin; at a terminal, one line typed after a prompt and never echoed. */
+export async function readSecret(prompt: string): Promise<string> {
+  if (!process.stdin.isTTY) return text(process.stdin);
+  const muted = new Writable({ write: (_chunk, _encoding, done) => done() });
+  const rl = createInterface({ input: process.stdin, output: muted, terminal: true });
+  process.stderr.write(prompt);
+  const line = await rl.question('');
+  rl.close();
+  process.stderr.write('\n');
+  return line;
 }

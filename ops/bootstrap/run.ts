@@ -1,176 +1,151 @@
-// Runs the bootstrap steps in order, or prints them with --dry-run.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+// bootstrap: reads the project, enables the APIs, reads what exists, then
+// runs the plan's writes in order and reports each step. A second run finds
+// nothing to write. --dry-run prints the plan for an empty project and calls
+// nothing.
+import { randomBytes } from 'node:crypto';
+import { ConfigSchema } from '../../src/config/env.ts';
 import { createGcloud, type Env, GcloudError, shellJoin } from '../gcloud/run.ts';
-import { deriveNames } from '../names.ts';
-import { EXIT, type IO, printJson, redact, statusMark } from '../output.ts';
-import { bootstrapSteps, buildPlan } from './plan.ts';
-import type { BootstrapOptions, PlanInput, StepOutcome } from './step.ts';
-import { generatePassword } from './steps/cloudsql.ts';
-import { cleanupPolicy } from './steps/registry.ts';
+import { readProject, readState, type State } from '../gcloud/state.ts';
+import { deriveNames, requiredApis } from '../names.ts';
+import { EXIT, type IO, printJson, redact } from '../output.ts';
+import { githubVariables, repositoryId } from './github.ts';
+import {
+  type Inputs,
+  type Options,
+  plan,
+  planApis,
+  STEPS,
+  type StepId,
+  type Write,
+} from './plan.ts';
 
 export interface BootstrapIO extends IO {
   env: Env;
-  /** Base delay between retries of IAM bindings on a just-created account. */
-  retryDelayMs?: number;
+  /** The DATABASE_URL of a PostgreSQL outside Cloud SQL (stdin, never echoed). */
+  readSecret: () => Promise<string>;
+  /** Base delay between tries of a binding that names a just-created account. */
+  retryDelayMs: number;
 }
 
-interface StepReport extends StepOutcome {
-  id: string;
-  title: string;
-}
+const EMPTY: State = { projectNumber: 'PROJECT_NUMBER', apis: [], secret: false, policies: {} };
+const URL_RULE = ConfigSchema.properties.DATABASE_URL;
 
-export async function runBootstrap(opts: BootstrapOptions, io: BootstrapIO): Promise<number> {
-  const names = deriveNames(opts.project, opts.region, opts.service);
-  if (opts.dryRun) return printPlan(opts, io);
-
-  const tmp = mkdtempSync(join(tmpdir(), 'runway-bootstrap-'));
-  const password = generatePassword();
-  const input: PlanInput = {
-    opts,
-    names,
-    projectNumber: '',
-    policyFile: join(tmp, 'cleanup-policy.json'),
-    password,
+export async function runBootstrap(o: Options, io: BootstrapIO): Promise<number> {
+  const n = deriveNames(o.project, o.region, o.service);
+  const inputs: Inputs = {
+    projectNumber: EMPTY.projectNumber,
+    repositoryId:
+      o.githubRepoId ?? (o.dryRun ? 'REPOSITORY_ID' : await repositoryId(o.github, io.env)),
+    // base64url needs no escaping in a URL.
+    password: o.dryRun ? '<generated>' : randomBytes(24).toString('base64url'),
+    databaseUrl: async () => {
+      const url = (await io.readSecret()).trim();
+      if (new RegExp(URL_RULE.pattern ?? '').test(url)) return url;
+      throw new Error(
+        `DATABASE_URL on stdin ${URL_RULE.errorMessage} (e.g. ${URL_RULE.examples[0]}); run: printf %s "$DATABASE_URL" | npm run runway -- bootstrap ..., or pass --with-cloudsql`,
+      );
+    },
   };
-  writeFileSync(input.policyFile, JSON.stringify(cleanupPolicy(opts.keep), null, 2));
-  const gcloud = createGcloud({ env: io.env });
-  const outputs: Record<string, unknown> = {};
-  const reports: StepReport[] = [];
-  const say = (line: string) => {
-    if (!opts.json) io.stdout(redact(line, [password]));
-  };
-
+  if (o.dryRun) return dryRun(o, [...planApis([], o), ...plan(EMPTY, o, n, inputs)], io);
+  const say = (line: string) => o.json || io.stdout(redact(line, [inputs.password]));
   say(
-    `runway bootstrap: project ${opts.project}, region ${opts.region}, service ${opts.service}, GitHub ${opts.github}`,
+    `runway bootstrap: project ${o.project}, region ${o.region}, service ${o.service}, GitHub ${o.github} (id ${inputs.repositoryId})`,
   );
-  try {
-    for (const step of bootstrapSteps(opts)) {
-      let outcome: StepOutcome;
+
+  const g = createGcloud({ env: io.env });
+  const done: Write[] = [];
+  let step: StepId = 'apis';
+  const write = async (w: Write) => {
+    step = w.step;
+    const stdin = await w.stdin?.();
+    // IAM can take seconds to know an account created a moment ago.
+    for (let attempt = 1; ; attempt++) {
       try {
-        outcome = await step.apply({
-          input,
-          gcloud,
-          env: io.env,
-          retryDelayMs: io.retryDelayMs ?? 2000,
-          outputs,
-        });
+        await g.must(w.argv, { what: w.change, project: o.project }, stdin);
+        return done.push(w);
       } catch (err) {
-        return fail(err, step.id, step.title);
+        const kind = err instanceof GcloudError ? err.failure.kind : '';
+        const racing =
+          w.argv.includes('add-iam-policy-binding') && /not-found|bad-arguments/.test(kind);
+        if (!racing || attempt === 5) throw err;
+        await new Promise((r) => setTimeout(r, io.retryDelayMs * attempt));
       }
-      reports.push({ id: step.id, title: step.title, ...outcome });
-      const detail = outcome.changes.length ? `: ${outcome.changes.join('; ')}` : '';
-      say(`${statusMark(outcome.status)} ${step.id.padEnd(16)} ${outcome.status}${detail}`);
-      for (const note of outcome.notes ?? []) say(`  note: ${note}`);
     }
-  } finally {
-    rmSync(tmp, { recursive: true, force: true });
+  };
+  try {
+    const project = await readProject(g, n);
+    inputs.projectNumber = project.projectNumber;
+    for (const w of planApis(project.apis, o)) await write(w);
+    step = 'registry';
+    const state = await readState(
+      g,
+      n,
+      { ...project, apis: requiredApis(o) },
+      { sql: o.withCloudsql },
+    );
+    for (const w of plan(state, o, n, inputs)) await write(w);
+  } catch (err) {
+    const line = redact(err instanceof GcloudError ? err.line : (err as Error).message, [
+      inputs.password,
+    ]);
+    if (o.json) printJson(io, { ok: false, failedStep: step, error: line, steps: report(done) });
+    else
+      io.stderr(
+        `x ${step}: ${line}\n  Then run the same bootstrap command again: it carries on from what exists.`,
+      );
+    return EXIT.failure;
   }
 
-  const vars = (outputs.githubVariables ?? {}) as Record<string, string>;
-  const changed = reports.filter((r) => r.status !== 'unchanged').length;
-  if (opts.json) {
+  const vars = githubVariables(o, n, inputs.projectNumber);
+  if (o.json) {
     printJson(io, {
       ok: true,
-      command: 'bootstrap',
-      project: opts.project,
-      projectNumber: input.projectNumber,
-      region: opts.region,
-      service: opts.service,
-      changed,
-      steps: reports,
+      projectNumber: inputs.projectNumber,
+      steps: report(done),
       githubVariables: vars,
     });
     return EXIT.ok;
   }
-  say(
-    changed === 0
-      ? '\nNothing to change: the project is already set up.'
-      : `\n${changed} step(s) changed the project.`,
-  );
-  say(`\nGitHub variables for the deploy workflow (repository ${opts.github}):`);
-  for (const [k, v] of Object.entries(vars)) say(`  ${k}=${v}`);
-  if (!opts.setGithub) {
-    say('\nSet them with:');
-    for (const [k, v] of Object.entries(vars))
-      say(`  gh variable set ${k} --body ${shellJoin([v])} --repo ${opts.github}`);
-  }
-  say(`\nThen deploy: gh workflow run deploy.yml --repo ${opts.github}`);
+  for (const s of report(done))
+    say(`${s.changes.length ? '+' : '='} ${s.id.padEnd(9)}${s.changes.join('; ') || 'unchanged'}`);
+  say(`\nSet the variables of the deploy workflow in ${o.github}:`);
+  for (const [k, v] of Object.entries(vars))
+    say(`  gh variable set ${k} --repo ${o.github} --body ${shellJoin([v])}`);
+  say(`Then deploy: gh workflow run deploy.yml --repo ${o.github}`);
   return EXIT.ok;
-
-  function fail(err: unknown, stepId: string, title: string): number {
-    const failure =
-      err instanceof GcloudError
-        ? err.failure
-        : { kind: 'error', what: title, why: (err as Error).message, fix: '', command: '' };
-    const safe = {
-      ...failure,
-      why: redact(failure.why, [password]),
-      command: redact(failure.command, [password]),
-    };
-    if (opts.json) {
-      printJson(io, {
-        ok: false,
-        command: 'bootstrap',
-        project: opts.project,
-        failedStep: stepId,
-        error: safe,
-        steps: [...reports, { id: stepId, title, status: 'failed', changes: [] }],
-      });
-    } else {
-      io.stderr(`x ${stepId}: ${safe.what} failed`);
-      io.stderr(`  why: ${safe.why}`);
-      if (safe.fix) io.stderr(`  fix: ${safe.fix}`);
-      io.stderr('  then re-run the same bootstrap command: finished steps are skipped.');
-    }
-    return EXIT.failure;
-  }
 }
 
-function printPlan(opts: BootstrapOptions, io: IO): number {
-  const names = deriveNames(opts.project, opts.region, opts.service);
-  const input: PlanInput = {
-    opts,
-    names,
-    projectNumber: 'PROJECT_NUMBER',
-    policyFile: 'cleanup-policy.json',
-    password: '<generated>',
-  };
-  const plan = buildPlan(input);
-  const policy = cleanupPolicy(opts.keep);
-  if (opts.json) {
-    printJson(io, {
-      ok: true,
-      command: 'bootstrap',
-      dryRun: true,
-      project: opts.project,
-      region: opts.region,
-      service: opts.service,
-      cleanupPolicyFile: policy,
-      steps: plan.map((s) => ({
-        ...s,
-        commands: s.commands.map(({ secretArgs: _s, ...c }) => ({
-          ...c,
-          command: shellJoin([c.tool, ...c.argv]),
-        })),
+function report(done: Write[]) {
+  return Object.entries(STEPS).map(([id, title]) => ({
+    id,
+    title,
+    changes: done.filter((w) => w.step === id).map((w) => w.change),
+  }));
+}
+
+function dryRun(o: Options, writes: Write[], io: IO): number {
+  const steps = Object.entries(STEPS).map(([id, title]) => ({
+    id,
+    title,
+    commands: writes
+      .filter((w) => w.step === id)
+      .map((w) => ({
+        change: w.change,
+        command: shellJoin(['gcloud', ...w.argv]),
+        stdin: !!w.stdin,
       })),
-    });
+  }));
+  if (o.json) {
+    printJson(io, { ok: true, dryRun: true, steps });
     return EXIT.ok;
   }
   io.stdout(
-    `runway bootstrap --dry-run: nothing is changed. Each step reads state, then runs only what is missing.`,
+    'runway bootstrap --dry-run calls nothing. On an empty project a run writes what follows; each command runs only when what it reads first (as JSON) lacks what the command makes.',
   );
-  io.stdout(
-    `(PROJECT_NUMBER is read by the first step; cleanup-policy.json is written to a temporary directory.)\n`,
-  );
-  plan.forEach((s, i) => {
-    io.stdout(`${i + 1}. ${s.id}: ${s.title}`);
-    for (const c of s.commands) {
-      io.stdout(`   # ${c.when}${c.stdin ? `; stdin: ${c.stdin}` : ''}`);
-      io.stdout(`   ${shellJoin([c.tool, ...c.argv])}`);
-    }
-  });
-  io.stdout(`\ncleanup-policy.json:\n${JSON.stringify(policy, null, 2)}`);
+  for (const s of steps) {
+    io.stdout(`\n${s.id}: ${s.title}`);
+    for (const c of s.commands)
+      io.stdout(`  # ${c.change}${c.stdin ? ' (the value on stdin)' : ''}\n  ${c.command}`);
+  }
   return EXIT.ok;
 }

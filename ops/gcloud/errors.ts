@@ -1,170 +1,144 @@
-// Turns gcloud's stderr into one sentence: what failed, why, and the exact
-// command that fixes it. The patterns are the texts gcloud and the Google APIs
-// print; the order matters, because several of them overlap (an API that is
-// disabled answers PERMISSION_DENIED, a missing billing account says "not
-// found", and a permission error says "or it may not exist").
-import type { FailureContext, GcloudResult } from './run.ts';
+// Turns a failed gcloud call into one sentence: what failed, why, and the
+// command that fixes it. Each class is matched on what gcloud prints for the
+// error Google answers: the ERROR line (gcloud rewrites a 403 as "does not
+// have permission to access", a 404 as "not found", a 409 as "is the subject
+// of a conflict", others as "STATUS: message") and the ErrorInfo detail it
+// prints after it (`reason: SERVICE_DISABLED` as YAML, or as JSON for
+// gcloud artifacts). The reason goes first: a disabled API answers 403 too.
+import type { FailureContext, Result } from './run.ts';
 
-export type FailureKind =
+export type Kind =
   | 'gcloud-missing'
-  | 'not-authenticated'
+  | 'not-logged-in'
+  | 'network'
   | 'api-disabled'
   | 'billing-disabled'
-  | 'quota-exceeded'
+  | 'quota'
   | 'permission-denied'
-  | 'already-exists'
   | 'not-found'
-  | 'network'
-  | 'invalid-argument'
-  | 'unexpected-output'
+  | 'already-exists'
+  | 'bad-arguments'
   | 'unknown';
 
-export interface GcloudFailure {
-  kind: FailureKind;
+export interface Failure {
+  kind: Kind;
   what: string;
   why: string;
   fix: string;
-  command: string;
-  api?: string;
-  permission?: string;
 }
 
-function firstErrorLine(stderr: string): string {
+/**
+ * The first ERROR line without gcloud's prefixes and its note on where the
+ * token came from; an error body printed as JSON reads "STATUS: message".
+ */
+function detail(stderr: string): string {
+  const lines = stderr.split('\n');
+  // gcloud's own error line; some commands print an advice line starting with ERROR: before it.
   const line =
-    stderr.split('\n').find((l) => l.startsWith('ERROR:')) ?? stderr.trim().split('\n')[0];
-  return (line ?? '').replace(/^ERROR: \([^)]*\) /, '').trim();
+    lines.find((l) => l.startsWith('ERROR: (gcloud')) ??
+    lines.find((l) => l.startsWith('ERROR:')) ??
+    stderr.trim().split('\n')[0] ??
+    '';
+  const text = line.replace(/^ERROR: (\(gcloud[^)]*\) )?/, '');
+  const body = text.startsWith('{"error"') ? JSON.parse(text).error : undefined;
+  return (body ? `${body.status}: ${body.message}` : text)
+    .replace(/^\[[^\]]*\] does not have permission to access [^:]*: /, 'PERMISSION_DENIED: ')
+    .replace(/ ?This command is authenticated with .*$/, '')
+    .replace(/\.?\s*$/, '');
 }
 
-export function classifyGcloudFailure(r: GcloudResult, ctx: FailureContext): GcloudFailure {
-  const s = r.stderr;
-  const p = ctx.project;
-  const command = ['gcloud', ...r.argv].join(' ');
-  const base = { what: ctx.what, command };
-  const detail = firstErrorLine(s);
+/** A field of the ErrorInfo detail, printed as YAML or as JSON. */
+const field = (stderr: string, name: string, value: string) =>
+  stderr.match(new RegExp(`\\b${name}"?: ?"?(${value})`))?.[1];
 
-  if (r.code === 127 || /command not found|ENOENT/.test(s)) {
-    return {
-      ...base,
-      kind: 'gcloud-missing',
-      why: 'the gcloud CLI is not installed or not on PATH',
-      fix: 'Install the Google Cloud CLI (https://cloud.google.com/sdk/docs/install), then: gcloud auth login',
-    };
+export function classify(r: Result, c: FailureContext): Failure {
+  const s = r.stderr;
+  const p = c.project;
+  const why = detail(s);
+  const reason = field(s, 'reason', '[A-Z_]+');
+  const service = field(s, 'services?', '[a-z0-9-]+\\.googleapis\\.com');
+  const out = (kind: Kind, because: string, fix: string): Failure => ({
+    kind,
+    what: c.what,
+    why: because,
+    fix,
+  });
+
+  if (r.code === 127) {
+    return out(
+      'gcloud-missing',
+      'gcloud is not installed or not on PATH',
+      'install the Google Cloud CLI (https://cloud.google.com/sdk/docs/install), then: gcloud auth login',
+    );
   }
-  if (
-    /You do not currently have an active account selected|Reauthentication failed|problem refreshing your current auth tokens|does not have any valid credentials|invalid_grant|Request had invalid authentication credentials|UNAUTHENTICATED/i.test(
-      s,
-    )
-  ) {
-    return {
-      ...base,
-      kind: 'not-authenticated',
-      why: 'gcloud has no valid credentials',
-      fix: 'gcloud auth login',
-    };
+  if (/You do not currently have an active account selected/.test(s)) {
+    return out('not-logged-in', 'gcloud has no credentials', 'gcloud auth login');
   }
-  if (
-    /SERVICE_DISABLED|has not been used in project \S+ before or it is disabled|API \[[\w.-]+\] not enabled on project/i.test(
-      s,
-    )
-  ) {
-    const api =
-      s.match(/apis\/api\/([a-z0-9.-]+\.googleapis\.com)/)?.[1] ??
-      s.match(/\[([a-z0-9.-]+\.googleapis\.com)\]/)?.[1] ??
-      s.match(/service: '?([a-z0-9.-]+\.googleapis\.com)/)?.[1] ??
-      s.match(/([a-z0-9-]+\.googleapis\.com)/)?.[1];
-    return {
-      ...base,
-      kind: 'api-disabled',
-      api,
-      why: `the ${api ?? 'required'} API is not enabled on project ${p}`,
-      fix: `gcloud services enable ${api ?? 'API_NAME.googleapis.com'} --project=${p}`,
-    };
+  if (/gcloud crashed \((?:Connection|Proxy)Error\)/.test(s)) {
+    return out(
+      'network',
+      'gcloud could not reach Google Cloud',
+      'check the network and any proxy, then run it again (gcloud info --run-diagnostics tests the connection)',
+    );
   }
-  if (
-    /BILLING_DISABLED|Billing must be enabled|billing account .*(?:not found|disabled|closed|not in good standing)|billing is (?:not enabled|disabled)|requires billing/i.test(
-      s,
-    )
-  ) {
-    return {
-      ...base,
-      kind: 'billing-disabled',
-      why: `billing is not enabled on project ${p}`,
-      fix: `gcloud billing projects link ${p} --billing-account=$(gcloud billing accounts list --filter=open=true --format='value(name)' --limit=1)`,
-    };
+  if (reason === 'SERVICE_DISABLED') {
+    return out(
+      'api-disabled',
+      `the ${service} API is not enabled on project ${p}`,
+      `gcloud services enable ${service} --project=${p}`,
+    );
   }
-  if (
-    /RESOURCE_EXHAUSTED|Quota exceeded|quota .*exceeded|rateLimitExceeded|Maximum number of .* reached|HTTPError 429/i.test(
-      s,
-    )
-  ) {
-    const sa = /service accounts/i.test(s);
-    return {
-      ...base,
-      kind: 'quota-exceeded',
-      why: `a quota was exceeded: ${detail}`,
-      fix: sa
-        ? `gcloud iam service-accounts list --project=${p}  # delete unused accounts, or request more at https://console.cloud.google.com/iam-admin/quotas?project=${p}`
-        : `Wait a minute and re-run the same command (rate quotas refill), or request more at https://console.cloud.google.com/iam-admin/quotas?project=${p}`,
-    };
+  if (reason === 'BILLING_DISABLED' || reason === 'UREQ_PROJECT_BILLING_NOT_FOUND') {
+    return out(
+      'billing-disabled',
+      `billing is not enabled on project ${p}`,
+      `gcloud billing projects link ${p} --billing-account=ACCOUNT_ID (gcloud billing accounts list shows yours)`,
+    );
   }
-  if (
-    /PERMISSION_DENIED|does not have permission|Permission '[\w.]+' denied|HTTPError 403|caller does not have permission|not authorized|AUTHORIZATION_ERROR|IAM_PERMISSION_DENIED/i.test(
-      s,
-    )
-  ) {
+  if (reason === 'RATE_LIMIT_EXCEEDED' || /^RESOURCE_EXHAUSTED\b/.test(why)) {
+    return out(
+      'quota',
+      `a quota ran out: ${why.replace(/^RESOURCE_EXHAUSTED: /, '')}`,
+      `wait a minute and run it again; to raise the quota: https://console.cloud.google.com/iam-admin/quotas?project=${p}`,
+    );
+  }
+  if (/^PERMISSION_DENIED\b/.test(why)) {
     const permission =
-      s.match(/Permission '([\w.]+)' denied/)?.[1] ??
-      s.match(/\b([a-z]+\.[a-zA-Z]+\.[a-zA-Z]+) permission/)?.[1] ??
-      s.match(/permission[s]? \(?'?([a-z]+\.[a-zA-Z]+\.[a-zA-Z]+)/)?.[1];
-    const role = ctx.role ?? 'roles/owner';
-    return {
-      ...base,
-      kind: 'permission-denied',
-      permission,
-      why: `the active gcloud account lacks ${permission ? `the permission ${permission}` : 'a permission'} on project ${p}`,
-      fix: `gcloud projects add-iam-policy-binding ${p} --member="user:$(gcloud config get account)" --role=${role}  # run as a project owner`,
-    };
+      field(s, 'permission', '[\\w.]+') ?? s.match(/Permission '([\w.]+)' denied/)?.[1];
+    const role = c.role ?? 'roles/owner';
+    return out(
+      'permission-denied',
+      `${c.member ?? 'the active gcloud account'} lacks ${permission ? `the permission ${permission}` : 'a permission'} on project ${p}`,
+      `gcloud projects add-iam-policy-binding ${p} --member=${c.member ?? 'user:$(gcloud config get account)'} --role=${role} (as a project owner)`,
+    );
   }
-  if (/ALREADY_EXISTS|already exists|HTTPError 409|is the subject of a conflict/i.test(s)) {
-    return {
-      ...base,
-      kind: 'already-exists',
-      why: `it already exists: ${detail}`,
-      fix: 'Re-run bootstrap: it reads the current state first and skips what exists',
-    };
+  if (/\] not found|^NOT_FOUND\b|^Cannot find /.test(why)) {
+    return out(
+      'not-found',
+      why,
+      `check the name and the project (${p}); bootstrap creates what is missing`,
+    );
   }
-  if (/NOT_FOUND|not found|HTTPError 404|does not exist|was not found/i.test(s)) {
-    return {
-      ...base,
-      kind: 'not-found',
-      why: detail || 'not found',
-      fix: `gcloud projects describe ${p}`,
-    };
+  if (/is the subject of a conflict|^ALREADY_EXISTS\b/.test(why)) {
+    return out(
+      'already-exists',
+      why,
+      'it was created meanwhile; run the same command again: it skips what exists',
+    );
   }
-  if (
-    /ConnectionError|Failed to establish a new connection|Name or service not known|Connection refused|Max retries exceeded|timed out|after a timeout/i.test(
-      s,
-    )
-  ) {
-    return {
-      ...base,
-      kind: 'network',
-      why: `gcloud could not reach Google Cloud: ${detail}`,
-      fix: 'gcloud info --run-diagnostics',
-    };
+  if (r.code === 2) {
+    return out(
+      'bad-arguments',
+      `gcloud rejected the command line: ${why}`,
+      'gcloud components update (an older gcloud lacks this flag)',
+    );
   }
-  if (r.code === 2 || /unrecognized arguments|Invalid choice|argument .*: /.test(s)) {
-    return {
-      ...base,
-      kind: 'invalid-argument',
-      why: `gcloud rejected the command line: ${detail}`,
-      fix: 'gcloud components update  # this command needs a recent gcloud',
-    };
+  if (/^INVALID_ARGUMENT\b/.test(why)) {
+    return out('bad-arguments', why, 'correct the value the message names, then run it again');
   }
-  return {
-    ...base,
-    kind: 'unknown',
-    why: detail || `gcloud exited with code ${r.code}`,
-    fix: `${command} --verbosity=debug`,
-  };
+  return out(
+    'unknown',
+    why || `gcloud exited with code ${r.code}`,
+    `see what gcloud sent: gcloud ${r.argv.join(' ')} --verbosity=debug`,
+  );
 }

@@ -17,6 +17,8 @@ export async function runCli(
   standin: Standin,
   extraEnv: Record<string, string> = {},
   cwd = ROOT,
+  /** What the CLI reads as its secret input (bootstrap's DATABASE_URL). */
+  stdin = '',
 ): Promise<CliResult> {
   let stdout = '';
   let stderr = '';
@@ -30,6 +32,7 @@ export async function runCli(
     env: standin.env(extraEnv),
     cwd,
     retryDelayMs: 10,
+    readSecret: async () => stdin,
   });
   return { code, stdout, stderr };
 }

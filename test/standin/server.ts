@@ -29,7 +29,11 @@ export interface Reply {
   body: unknown;
 }
 
-export type Route = [method: string, path: RegExp, handle: (req: Request, m: RegExpMatchArray) => Reply];
+export type Route = [
+  method: string,
+  path: RegExp,
+  handle: (req: Request, m: RegExpMatchArray) => Reply,
+];
 
 /** An API module: the routes of one Google API, closed over the shared state. */
 export type Api = (s: Standin) => Route[];
@@ -65,7 +69,12 @@ const STATUS_NAMES: Record<number, string> = {
 };
 
 /** The error body every Google API returns (google.rpc.Status inside "error"). */
-export function googleError(code: number, message: string, status = STATUS_NAMES[code], details: unknown[] = []): Reply {
+export function googleError(
+  code: number,
+  message: string,
+  status = STATUS_NAMES[code],
+  details: unknown[] = [],
+): Reply {
   return { status: code, body: { error: { code, message, status, details } } };
 }
 
@@ -73,7 +82,10 @@ export const notFound = (what: string) => googleError(404, `${what} not found.`)
 
 /** Reads are GETs and the POST verbs that only read; everything else writes. */
 export function isWrite(c: Call): boolean {
-  return c.method !== 'GET' && !/:(getIamPolicy|testIamPermissions|list|batchGet)$|entries:list$/.test(c.path);
+  return (
+    c.method !== 'GET' &&
+    !/:(getIamPolicy|testIamPermissions|list|batchGet)$|entries:list$/.test(c.path)
+  );
 }
 
 export interface Standin {
@@ -84,7 +96,11 @@ export interface Standin {
   calls: Call[];
   faults: Fault[];
   /** A finished long-running operation; `GET .../operations/ID` returns it again. */
-  operation(name: string, response: unknown, metadata?: unknown): { name: string; done: true; response: unknown };
+  operation(
+    name: string,
+    response: unknown,
+    metadata?: unknown,
+  ): { name: string; done: true; response: unknown };
   /** The environment that points the real gcloud at this server. */
   env(extra?: Record<string, string>): Record<string, string>;
   writes(): Call[];
@@ -100,7 +116,8 @@ const OVERRIDES = [
   'serviceusage',
   'cloudresourcemanager',
   'secretmanager',
-  'sqladmin',
+  // gcloud sql reads the override of its API under the name "sql".
+  'sql',
   'logging',
   'sts',
 ];
@@ -176,7 +193,8 @@ export async function startStandin(apis: Api[]): Promise<Standin> {
     const url = new URL(msg.url ?? '/', `http://${msg.headers.host}`);
     const host = url.hostname.match(/^(?:([a-z]+\d?-[a-z]+\d+)-)?([a-z]+)\.standin$/);
     let reply: Reply;
-    if (!host) reply = googleError(400, `The stand-in serves *.standin hosts, not ${url.hostname}.`);
+    if (!host)
+      reply = googleError(400, `The stand-in serves *.standin hosts, not ${url.hostname}.`);
     else {
       const req: Request = {
         method: msg.method ?? 'GET',

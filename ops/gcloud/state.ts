@@ -1,0 +1,145 @@
+// What a project holds of ours, read as gcloud's JSON: bootstrap plans its
+// changes from it and doctor judges it. A resource is missing when its list
+// does not name it; an API that is not enabled holds nothing we can use, so
+// its resources are not read. Independent reads run together.
+import type { Names, Target } from '../names.ts';
+import type { Policy } from './iam.ts';
+import { policyArgv } from './iam.ts';
+import type { Gcloud } from './run.ts';
+
+export interface Repository {
+  name: string;
+  format?: string;
+  cleanupPolicies?: Record<string, { mostRecentVersions?: { keepCount?: number } }>;
+  cleanupPolicyDryRun?: boolean;
+}
+export interface Account {
+  email: string;
+  disabled?: boolean;
+}
+export interface Provider {
+  name: string;
+  state?: string;
+  attributeCondition?: string;
+  attributeMapping?: Record<string, string>;
+  oidc?: { issuerUri?: string };
+}
+
+export interface State {
+  projectNumber: string;
+  apis: string[];
+  repository?: Repository;
+  runtime?: Account;
+  deployer?: Account;
+  secret: boolean;
+  pool?: { name: string; state?: string };
+  provider?: Provider;
+  sql?: { instance: boolean; databases: string[]; users: string[] };
+  policies: Partial<Record<Target, Policy>>;
+}
+
+/** The project's number and enabled APIs: what every later read depends on. */
+export async function readProject(
+  g: Gcloud,
+  n: Names,
+): Promise<Pick<State, 'projectNumber' | 'apis'>> {
+  const context = { what: `read project ${n.project}`, project: n.project };
+  const [project, services] = await Promise.all([
+    g.json<{ projectNumber: string }>(
+      ['projects', 'describe', n.project, '--format=json'],
+      context,
+    ),
+    g.json<Array<{ config: { name: string } }>>(
+      ['services', 'list', '--enabled', `--project=${n.project}`, '--format=json(config.name)'],
+      context,
+    ),
+  ]);
+  return {
+    projectNumber: project?.projectNumber ?? '',
+    apis: (services ?? []).map((s) => s.config.name),
+  };
+}
+
+const named = <T extends { name: string }>(list: T[], id: string) =>
+  list.find((x) => x.name.endsWith(`/${id}`));
+
+export async function readState(
+  g: Gcloud,
+  n: Names,
+  project: Pick<State, 'projectNumber' | 'apis'>,
+  o: { sql?: boolean } = {},
+): Promise<State> {
+  const p = `--project=${n.project}`;
+  const on = (api: string) => project.apis.includes(`${api}.googleapis.com`);
+  const list = async <T>(api: string, argv: string[]) =>
+    on(api)
+      ? ((await g.json<T[]>([...argv, p, '--format=json'], {
+          what: `gcloud ${argv.join(' ')}`,
+          project: n.project,
+        })) ?? [])
+      : [];
+  const policy = (t: Target) =>
+    g.json<Policy>([...policyArgv(t, 'get-iam-policy', n), '--format=json'], {
+      what: `read the IAM policy of the ${t}`,
+      project: n.project,
+    });
+
+  const [repos, accounts, pools, secrets, instances, projectPolicy] = await Promise.all([
+    n.region
+      ? list<Repository>('artifactregistry', [
+          'artifacts',
+          'repositories',
+          'list',
+          `--location=${n.region}`,
+        ])
+      : [],
+    list<Account & { name: string }>('iam', ['iam', 'service-accounts', 'list']),
+    list<{ name: string; state?: string }>('iam', [
+      'iam',
+      'workload-identity-pools',
+      'list',
+      '--location=global',
+      '--show-deleted',
+    ]),
+    list<{ name: string }>('secretmanager', ['secrets', 'list']),
+    o.sql ? list<{ name: string }>('sqladmin', ['sql', 'instances', 'list']) : [],
+    policy('project'),
+  ]);
+  const s: State = {
+    ...project,
+    repository: named(repos, `repositories/${n.repository}`),
+    runtime: accounts.find((a) => a.email === n.runtimeSa),
+    deployer: accounts.find((a) => a.email === n.deployerSa),
+    secret: !!named(secrets, `secrets/${n.secret}`),
+    pool: named(pools, `workloadIdentityPools/${n.pool}`),
+    policies: { project: projectPolicy ?? {} },
+  };
+  const instance = instances.some((i) => i.name === n.sqlInstance);
+  const scope = [`--instance=${n.sqlInstance}`];
+  const targets = (['repository', 'runtime', 'deployer', 'secret'] as const).filter((t) =>
+    t === 'repository' ? s.repository : t === 'secret' ? s.secret : s[t],
+  );
+  const [policies, providers, databases, users] = await Promise.all([
+    Promise.all(targets.map(policy)),
+    s.pool
+      ? list<Provider>('iam', [
+          'iam',
+          'workload-identity-pools',
+          'providers',
+          'list',
+          `--workload-identity-pool=${n.pool}`,
+          '--location=global',
+          '--show-deleted',
+        ])
+      : [],
+    instance ? list<{ name: string }>('sqladmin', ['sql', 'databases', 'list', ...scope]) : [],
+    instance ? list<{ name: string }>('sqladmin', ['sql', 'users', 'list', ...scope]) : [],
+  ]);
+  targets.forEach((t, i) => {
+    s.policies[t] = policies[i] ?? {};
+  });
+  s.provider = named(providers, `providers/${n.provider}`);
+  if (o.sql)
+    s.sql = { instance, databases: databases.map((d) => d.name), users: users.map((u) => u.name) };
+  return s;
+}

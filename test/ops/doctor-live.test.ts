@@ -1,0 +1,169 @@
+// doctor's live checks with the real gcloud against the stand-in: an empty
+// project, and the project bootstrap set up with things broken afterwards.
+// The fixes it prints are run as printed, by a shell and the real gcloud.
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { describe, it } from 'node:test';
+import { runCli } from '../standin/cli.ts';
+import type { Policy } from '../standin/iam.ts';
+import type { Standin } from '../standin/server.ts';
+import {
+  bootstrapped,
+  cloud,
+  GITHUB,
+  names as n,
+  PROJECT,
+  PROJECT_NUMBER,
+  REGION,
+} from './helpers/cloud.ts';
+
+interface Finding {
+  id: string;
+  pitfall: number | null;
+  message: string;
+  fix: string;
+}
+
+const runtime = `serviceAccount:${n.runtimeSa}`;
+const deployer = `serviceAccount:${n.deployerSa}`;
+const BOOTSTRAP_FIX = `npm run runway -- bootstrap --project ${PROJECT} --region ${REGION} --github ${GITHUB}`;
+
+/** The live findings of `doctor` (pitfalls 1 and 2, or about the live run itself). */
+async function liveFindings(s: Standin, env: Record<string, string> = {}) {
+  const r = await runCli(
+    ['doctor', '--json', '--project', PROJECT, '--region', REGION, '--github', GITHUB],
+    s,
+    env,
+  );
+  const doc = JSON.parse(r.stdout);
+  return (doc.findings as Finding[]).filter(
+    (f) => f.pitfall === 1 || f.pitfall === 2 || f.id.startsWith('live-'),
+  );
+}
+
+const without = (policy: Policy, member: string, role: string) => {
+  for (const b of policy.bindings ?? [])
+    if (b.role === role) b.members = b.members.filter((m) => m !== member);
+};
+
+describe('doctor live checks', { concurrency: true }, () => {
+  it('on an empty project: the APIs, the registry, the accounts, the secret and the provider are missing', async () => {
+    const s = await cloud();
+    try {
+      const found = await liveFindings(s);
+      assert.deepEqual(
+        found.map((f) => f.id),
+        [
+          'apis-disabled',
+          'registry-missing',
+          'service-account-missing',
+          'service-account-missing',
+          'database-url-secret-missing',
+          'wif-provider-missing',
+        ],
+      );
+      assert.match(
+        found[0]?.fix ?? '',
+        new RegExp(`^gcloud services enable run\\.googleapis\\.com .*--project=${PROJECT}$`),
+      );
+      assert.equal(found[1]?.fix, BOOTSTRAP_FIX);
+      assert.equal(
+        found[4]?.fix,
+        `${BOOTSTRAP_FIX} (it reads DATABASE_URL from stdin, or add --with-cloudsql)`,
+      );
+    } finally {
+      await s.close();
+    }
+  });
+
+  it('after bootstrap, flags each thing broken since, with a fix that works as printed', async () => {
+    const s = await cloud((await bootstrapped()).state);
+    const st = s.state;
+    const project = st.policies[`projects/${PROJECT}`] as Policy;
+    without(project, deployer, 'roles/logging.viewer');
+    project.bindings?.push({ role: 'roles/editor', members: [deployer] });
+    without(st.policies[`secrets/${n.secret}`], runtime, 'roles/secretmanager.secretAccessor');
+    st.serviceAccounts[n.runtimeSa].disabled = true;
+    st.providers[`${n.pool}/${n.provider}`].attributeCondition =
+      "assertion.repository_owner == 'acme'";
+    const wide = `principalSet://iam.googleapis.com/projects/${PROJECT_NUMBER}/locations/global/workloadIdentityPools/github-actions/*`;
+    st.policies[`serviceAccounts/${n.deployerSa}`].bindings[0].members.push(wide);
+    try {
+      const found = await liveFindings(s);
+      const p = `--project=${PROJECT}`;
+      assert.deepEqual(
+        found.map((f) => [f.id, f.fix]),
+        [
+          ['service-account-disabled', `gcloud iam service-accounts enable ${n.runtimeSa} ${p}`],
+          [
+            'role-missing',
+            `gcloud projects add-iam-policy-binding ${PROJECT} --member=${deployer} --role=roles/logging.viewer --condition=None --format=none`,
+          ],
+          [
+            'role-missing',
+            `gcloud secrets add-iam-policy-binding ${n.secret} ${p} --member=${runtime} --role=roles/secretmanager.secretAccessor --format=none`,
+          ],
+          [
+            'service-account-too-broad',
+            `gcloud projects remove-iam-policy-binding ${PROJECT} --member=${deployer} --role=roles/editor --all --format=none`,
+          ],
+          ['wif-condition-unpinned', BOOTSTRAP_FIX],
+          [
+            'wif-binding-too-broad',
+            `gcloud iam service-accounts remove-iam-policy-binding ${n.deployerSa} ${p} '--member=${wide}' --role=roles/iam.workloadIdentityUser --format=none`,
+          ],
+        ],
+      );
+      assert.match(
+        found[2]?.message ?? '',
+        /Cloud Run checks at deploy time that the service may read DATABASE_URL/,
+      );
+      assert.match(
+        found[1]?.message ?? '',
+        /cannot show the logs of a failed migration or revision/,
+      );
+
+      for (const { fix } of found.filter((f) => f.fix.startsWith('gcloud '))) {
+        const sh = spawn('sh', ['-c', fix], { env: s.env(), stdio: 'ignore' });
+        const [code] = await once(sh, 'close');
+        assert.equal(code, 0, fix);
+      }
+      const after = s.state;
+      assert.equal(after.serviceAccounts[n.runtimeSa].disabled, undefined);
+      const holders = (key: string, role: string) =>
+        (after.policies[key] as Policy).bindings
+          ?.filter((b) => b.role === role)
+          .flatMap((b) => b.members);
+      assert.deepEqual(holders(`projects/${PROJECT}`, 'roles/logging.viewer'), [deployer]);
+      assert.deepEqual(holders(`projects/${PROJECT}`, 'roles/editor'), []);
+      assert.deepEqual(holders(`secrets/${n.secret}`, 'roles/secretmanager.secretAccessor'), [
+        runtime,
+      ]);
+      assert.ok(
+        !holders(`serviceAccounts/${n.deployerSa}`, 'roles/iam.workloadIdentityUser')?.includes(
+          wide,
+        ),
+      );
+    } finally {
+      await s.close();
+    }
+  });
+
+  it('are skipped, with a note, when gcloud has no credentials', async () => {
+    const s = await cloud();
+    try {
+      const found = await liveFindings(s, {
+        CLOUDSDK_AUTH_ACCESS_TOKEN_FILE: '',
+        CLOUDSDK_CORE_ACCOUNT: '',
+      });
+      assert.deepEqual(
+        found.map((f) => f.id),
+        ['live-checks-skipped'],
+      );
+      assert.deepEqual(s.calls, []);
+    } finally {
+      await s.close();
+    }
+  });
+});
