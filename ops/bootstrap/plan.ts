@@ -3,7 +3,7 @@
 // order (accounts before the bindings that name them, the secret before its
 // binding, the pool before its provider). On an empty state the plan is the
 // whole set-up, which is what --dry-run prints.
-import { grantArgv, membersOf, revokeArgv, rolesOf } from '../gcloud/iam.ts';
+import { bindingArgv, membersOf, rolesOf } from '../gcloud/iam.ts';
 import type { State } from '../gcloud/state.ts';
 import {
   ATTRIBUTE_MAPPING,
@@ -229,7 +229,7 @@ export function plan(s: State, o: Options, n: Names, i: Inputs): Write[] {
   const wanted = grants(n, o);
   for (const g of wanted) {
     if (!rolesOf(s.policies[g.on], g.member).includes(g.role)) {
-      add('iam', `grant ${g.role} to ${g.member} on the ${g.on}`, grantArgv(g, n));
+      add('iam', `grant ${g.role} to ${g.member} on the ${g.on}`, bindingArgv('add', g, n));
     }
   }
   for (const member of [sa(n.runtimeSa), sa(n.deployerSa)]) {
@@ -239,7 +239,7 @@ export function plan(s: State, o: Options, n: Names, i: Inputs): Write[] {
         add(
           'iam',
           `remove ${role} from ${member} on the project (more than it needs)`,
-          revokeArgv({ on: 'project', member, role }, n),
+          bindingArgv('remove', { on: 'project', member, role }, n),
         );
       }
     }
@@ -308,14 +308,14 @@ export function plan(s: State, o: Options, n: Names, i: Inputs): Write[] {
     add(
       'wif',
       `let the workflows of ${o.github} act as ${n.deployerSa}`,
-      grantArgv({ on: 'deployer', member: principal, role: ROLES.impersonate }, n),
+      bindingArgv('add', { on: 'deployer', member: principal, role: ROLES.impersonate }, n),
     );
   }
   for (const other of impersonators.filter((m) => m !== principal)) {
     add(
       'wif',
       `stop ${other} from acting as the deployer`,
-      revokeArgv({ on: 'deployer', member: other, role: ROLES.impersonate }, n),
+      bindingArgv('remove', { on: 'deployer', member: other, role: ROLES.impersonate }, n),
     );
   }
   return writes;

@@ -4,7 +4,7 @@
 // a role bootstrap grants missing, a role no account of ours may hold, or a
 // Workload Identity provider that trusts more than the repository's deploy
 // branch. Each fix is the exact command, or bootstrap for what it creates.
-import { grantArgv, membersOf, revokeArgv, rolesOf } from '../gcloud/iam.ts';
+import { bindingArgv, membersOf, rolesOf } from '../gcloud/iam.ts';
 import { type Gcloud, GcloudError, shellJoin } from '../gcloud/run.ts';
 import { readProject, readState, type State } from '../gcloud/state.ts';
 import {
@@ -111,7 +111,7 @@ export async function liveFindings(
         2,
         'role-missing',
         `${grant.member} lacks ${grant.role} on the ${grant.on}: ${grant.why}`,
-        gcloud(grantArgv(grant, n)),
+        gcloud(bindingArgv('add', grant, n)),
       );
     }
   }
@@ -121,7 +121,7 @@ export async function liveFindings(
         2,
         'service-account-too-broad',
         `${m} holds ${role} on the whole project`,
-        gcloud(revokeArgv({ on: 'project', member: m, role }, n)),
+        gcloud(bindingArgv('remove', { on: 'project', member: m, role }, n)),
       );
     }
   }
@@ -154,7 +154,7 @@ export async function liveFindings(
       2,
       'wif-binding-too-broad',
       `${m} may act as the deployer: only the pinned repository should`,
-      gcloud(revokeArgv({ on: 'deployer', member: m, role: ROLES.impersonate }, n)),
+      gcloud(bindingArgv('remove', { on: 'deployer', member: m, role: ROLES.impersonate }, n)),
     );
   }
   if (id && s.deployer && !impersonators.includes(allowed)) {
@@ -162,7 +162,7 @@ export async function liveFindings(
       2,
       'wif-binding-missing',
       `The deploy workflow cannot act as ${n.deployerSa}`,
-      gcloud(grantArgv({ on: 'deployer', member: allowed, role: ROLES.impersonate }, n)),
+      gcloud(bindingArgv('add', { on: 'deployer', member: allowed, role: ROLES.impersonate }, n)),
     );
   }
   return out;

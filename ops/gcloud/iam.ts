@@ -20,20 +20,14 @@ export function policyArgv(on: Target, verb: Verb, n: Names): string[] {
   }[on];
 }
 
-export const grantArgv = (g: Grant, n: Names) => [
-  ...policyArgv(g.on, 'add-iam-policy-binding', n),
+/** Adds or removes one binding. */
+export const bindingArgv = (verb: 'add' | 'remove', g: Grant, n: Names) => [
+  ...policyArgv(g.on, `${verb}-iam-policy-binding`, n),
   `--member=${g.member}`,
   `--role=${g.role}`,
-  // Without it gcloud asks which condition when the policy has conditional bindings.
-  ...(g.on === 'project' ? ['--condition=None'] : []),
-  '--format=none',
-];
-
-export const revokeArgv = (g: Grant, n: Names) => [
-  ...policyArgv(g.on, 'remove-iam-policy-binding', n),
-  `--member=${g.member}`,
-  `--role=${g.role}`,
-  ...(g.on === 'project' ? ['--all'] : []),
+  // On the project, where conditional bindings may exist: without --condition=None gcloud asks
+  // which condition to add, and --all removes the role whatever its condition.
+  ...(g.on === 'project' ? [verb === 'add' ? '--condition=None' : '--all'] : []),
   '--format=none',
 ];
 
