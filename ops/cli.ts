@@ -21,7 +21,7 @@ import { COST_USAGE, runCost } from './cost/run.ts';
 import { runDeploy } from './deploy/verb.ts';
 import { runDoctor } from './doctor/run.ts';
 import type { Env } from './gcloud/run.ts';
-import { DEFAULT_SERVICE } from './names.ts';
+import { DEFAULT_SERVICE, ROLES } from './names.ts';
 import { EXIT, type IO, processIO, readSecret } from './output.ts';
 
 const USAGE = `Usage: runway <verb> [flags]
@@ -33,7 +33,7 @@ Verbs:
              Without --github-repo-id it asks gh (gh api repos/OWNER/REPO --jq .id). Without
              --with-cloudsql it stores the DATABASE_URL it reads from stdin (not echoed) when
              the secret does not exist yet. --with-traces: the service exports traces to
-             Cloud Trace (its account gets roles/cloudtrace.agent).
+             Cloud Trace (its account gets ${ROLES.traces}).
   doctor     Check the repository (always) and the project (when gcloud is authenticated)
              for the known deployment pitfalls, and print the fix for each finding.
              [--project P --region R] [--service NAME] [--github OWNER/REPO] [--repo DIR]

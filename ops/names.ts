@@ -180,6 +180,12 @@ export const ATTRIBUTE_MAPPING: Record<string, string> = {
 export const attributeCondition = (repositoryId: string) =>
   `assertion.repository_id == '${repositoryId}' && assertion.ref == '${DEPLOY_REF}'`;
 
+/** The repository id a condition pins, when it is the condition above. */
+export function pinnedRepositoryId(condition = ''): string | undefined {
+  const id = condition.match(/^assertion\.repository_id == '(\d+)'/)?.[1];
+  return id && condition === attributeCondition(id) ? id : undefined;
+}
+
 /** The principals that may impersonate the deployer: that repository's workflows. */
 export const repositoryPrincipal = (projectNumber: string, n: Names, repositoryId: string) =>
   `principalSet://iam.googleapis.com/${poolResource(projectNumber, n)}/attribute.repository_id/${repositoryId}`;

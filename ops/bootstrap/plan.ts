@@ -88,53 +88,54 @@ export function cleanupPolicy(keep: number) {
 export const databaseUrl = (n: Names, password: string) =>
   `postgres://${n.dbUser}:${encodeURIComponent(password)}@/${n.database}?host=/cloudsql/${n.sqlConnectionName}`;
 
-export function plan(s: State, o: Options, n: Names, i: Inputs): Write[] {
-  const writes: Write[] = [];
-  const add = (step: StepId, change: string, argv: string[], stdin?: Write['stdin']) =>
-    writes.push({ step, change, argv, ...(stdin ? { stdin } : {}) });
-  const p = `--project=${o.project}`;
+/** gcloud's command words as a shell would split them, then the arguments. */
+const cmd = (words: string, ...args: string[]) => [...words.split(' '), ...args];
 
+/** A step adds, from what the project holds, a write for each thing missing or wrong. */
+type Add = (change: string, argv: string[], stdin?: Write['stdin']) => void;
+type Step = (add: Add, s: State, o: Options, n: Names, i: Inputs) => void;
+
+const registry: Step = (add, s, o, n) => {
   const repo = s.repository;
-  const loc = [`--location=${o.region}`, p];
+  const loc = [`--location=${o.region}`, `--project=${o.project}`];
   if (repo && repo.format !== 'DOCKER') {
     throw new Error(
       `repository ${n.repository} in ${o.region} holds ${repo.format} packages, not Docker images; choose another --service`,
     );
   }
   if (!repo) {
-    add('registry', `create the Docker repository ${n.repository}`, [
-      'artifacts',
-      'repositories',
-      'create',
-      n.repository,
-      '--repository-format=docker',
-      `--description=Images of ${n.service}, pushed by the deploy workflow`,
-      ...loc,
-    ]);
+    const description = `--description=Images of ${n.service}, pushed by the deploy workflow`;
+    add(
+      `create the Docker repository ${n.repository}`,
+      cmd(
+        'artifacts repositories create',
+        n.repository,
+        '--repository-format=docker',
+        description,
+        ...loc,
+      ),
+    );
   }
   const policies = repo?.cleanupPolicies;
-  if (
-    policies?.['keep-recent']?.mostRecentVersions?.keepCount !== o.keep ||
-    !policies['delete-old'] ||
-    repo?.cleanupPolicyDryRun
-  ) {
+  const keeps = policies?.['keep-recent']?.mostRecentVersions?.keepCount === o.keep;
+  if (!keeps || !policies?.['delete-old'] || repo?.cleanupPolicyDryRun) {
     add(
-      'registry',
       `keep the last ${o.keep} images, delete older ones after 7 days`,
       // Without --no-dry-run a policy can sit in dry-run mode and never delete.
-      [
-        'artifacts',
-        'repositories',
-        'set-cleanup-policies',
+      cmd(
+        'artifacts repositories set-cleanup-policies',
         n.repository,
         '--policy=-',
         '--no-dry-run',
         ...loc,
-      ],
+      ),
       () => JSON.stringify(cleanupPolicy(o.keep)),
     );
   }
+};
 
+const accounts: Step = (add, s, o, n) => {
+  const p = `--project=${o.project}`;
   for (const [id, email, account, what] of [
     [n.runtimeSaId, n.runtimeSa, s.runtime, `Identity of the Cloud Run service ${n.service}`],
     [
@@ -144,178 +145,165 @@ export function plan(s: State, o: Options, n: Names, i: Inputs): Write[] {
       `Impersonated by the deploy workflow of ${o.github}`,
     ],
   ] as const) {
-    if (!account) {
-      add('accounts', `create ${email}`, [
-        'iam',
-        'service-accounts',
-        'create',
-        id,
-        `--description=${what}`,
-        p,
-      ]);
-    } else if (account.disabled) {
-      add('accounts', `re-enable ${email}`, ['iam', 'service-accounts', 'enable', email, p]);
-    }
+    if (!account)
+      add(`create ${email}`, cmd('iam service-accounts create', id, `--description=${what}`, p));
+    else if (account.disabled)
+      add(`re-enable ${email}`, cmd('iam service-accounts enable', email, p));
   }
+};
 
-  const createSecret = [
-    'secrets',
-    'create',
+const database: Step = (add, s, o, n, i) => {
+  const p = `--project=${o.project}`;
+  const createSecret = cmd(
+    'secrets create',
     n.secret,
     '--replication-policy=automatic',
     '--data-file=-',
     p,
-  ];
-  if (o.withCloudsql) {
-    const sql = s.sql ?? { instance: false, databases: [], users: [] };
-    const scope = [`--instance=${n.sqlInstance}`, p];
-    if (!sql.instance) {
-      add('database', `create the Cloud SQL instance ${n.sqlConnectionName} (5-10 minutes)`, [
-        'sql',
-        'instances',
-        'create',
+  );
+  if (!o.withCloudsql) {
+    if (!s.secret)
+      add(
+        `create the secret ${n.secret} holding the DATABASE_URL read from stdin`,
+        createSecret,
+        i.databaseUrl,
+      );
+    return;
+  }
+  const sql = s.sql ?? { instance: false, databases: [], users: [] };
+  const scope = [`--instance=${n.sqlInstance}`, p];
+  if (!sql.instance) {
+    add(
+      `create the Cloud SQL instance ${n.sqlConnectionName} (5-10 minutes)`,
+      // db-f1-micro, the smallest shared-core tier, exists only in the Enterprise edition.
+      cmd(
+        'sql instances create',
         n.sqlInstance,
         '--database-version=POSTGRES_17',
-        // db-f1-micro, the smallest shared-core tier, exists only in the Enterprise edition.
         '--edition=enterprise',
         '--tier=db-f1-micro',
         `--region=${o.region}`,
         '--storage-auto-increase',
         p,
-      ]);
-    }
-    if (!sql.databases.includes(n.database)) {
-      add('database', `create the database ${n.database}`, [
-        'sql',
-        'databases',
-        'create',
-        n.database,
-        ...scope,
-      ]);
-    }
-    // The password lives only in the secret: a new user or a lost secret
-    // means a new password, set on the user and stored in the secret. gcloud
-    // sql users takes it on argv only; it is never printed.
-    const user = sql.users.includes(n.dbUser);
-    if (!user || !s.secret) {
-      const verb = user ? 'set-password' : 'create';
-      add('database', `${verb} the database user ${n.dbUser}`, [
-        'sql',
-        'users',
-        verb,
-        n.dbUser,
-        `--password=${i.password}`,
-        ...scope,
-      ]);
-      const url = () => databaseUrl(n, i.password);
-      if (s.secret)
-        add(
-          'database',
-          `store a new DATABASE_URL in ${n.secret}`,
-          ['secrets', 'versions', 'add', n.secret, '--data-file=-', p],
-          url,
-        );
-      else add('database', `create the secret ${n.secret} holding DATABASE_URL`, createSecret, url);
-    }
-  } else if (!s.secret) {
-    add(
-      'database',
-      `create the secret ${n.secret} holding the DATABASE_URL read from stdin`,
-      createSecret,
-      i.databaseUrl,
+      ),
     );
   }
+  if (!sql.databases.includes(n.database)) {
+    add(`create the database ${n.database}`, cmd('sql databases create', n.database, ...scope));
+  }
+  // The password lives only in the secret: a new user or a lost secret means
+  // a new password, set on the user and stored in the secret. gcloud sql
+  // users takes it on argv only; it is never printed.
+  const user = sql.users.includes(n.dbUser);
+  if (user && s.secret) return;
+  const verb = user ? 'set-password' : 'create';
+  const url = () => databaseUrl(n, i.password);
+  add(
+    `${verb} the database user ${n.dbUser}`,
+    cmd(`sql users ${verb}`, n.dbUser, `--password=${i.password}`, ...scope),
+  );
+  if (s.secret)
+    add(
+      `store a new DATABASE_URL in ${n.secret}`,
+      cmd('secrets versions add', n.secret, '--data-file=-', p),
+      url,
+    );
+  else add(`create the secret ${n.secret} holding DATABASE_URL`, createSecret, url);
+};
 
+const iam: Step = (add, s, o, n) => {
   const wanted = grants(n, o);
   for (const g of wanted) {
     if (!rolesOf(s.policies[g.on], g.member).includes(g.role)) {
-      add('iam', `grant ${g.role} to ${g.member} on the ${g.on}`, bindingArgv('add', g, n));
+      add(`grant ${g.role} to ${g.member} on the ${g.on}`, bindingArgv('add', g, n));
     }
   }
   for (const member of [sa(n.runtimeSa), sa(n.deployerSa)]) {
     for (const role of rolesOf(s.policies.project, member)) {
       const ours = wanted.some((g) => g.on === 'project' && g.member === member && g.role === role);
       if (!ours && [...FORBIDDEN_ROLES, ...OPTIONAL_ROLES].includes(role)) {
-        add(
-          'iam',
-          `remove ${role} from ${member} on the project (more than it needs)`,
-          bindingArgv('remove', { on: 'project', member, role }, n),
-        );
+        const what = `remove ${role} from ${member} on the project (more than it needs)`;
+        add(what, bindingArgv('remove', { on: 'project', member, role }, n));
       }
     }
   }
+};
 
-  const scope = ['--location=global', p];
+const wif: Step = (add, s, o, n, i) => {
+  const scope = ['--location=global', `--project=${o.project}`];
   if (!s.pool) {
-    add('wif', `create the workload identity pool ${n.pool}`, [
-      'iam',
-      'workload-identity-pools',
-      'create',
-      n.pool,
-      '--display-name=GitHub Actions',
-      ...scope,
-    ]);
+    add(
+      `create the workload identity pool ${n.pool}`,
+      cmd('iam workload-identity-pools create', n.pool, '--display-name=GitHub Actions', ...scope),
+    );
   } else if (s.pool.state === 'DELETED') {
-    add('wif', `restore the deleted pool ${n.pool}`, [
-      'iam',
-      'workload-identity-pools',
-      'undelete',
-      n.pool,
-      ...scope,
-    ]);
+    add(
+      `restore the deleted pool ${n.pool}`,
+      cmd('iam workload-identity-pools undelete', n.pool, ...scope),
+    );
   }
-  const provider = ['iam', 'workload-identity-pools', 'providers'];
-  const pool = [`--workload-identity-pool=${n.pool}`, ...scope];
+  const providers = (verb: string, ...args: string[]) =>
+    cmd(
+      `iam workload-identity-pools providers ${verb}`,
+      n.provider,
+      ...args,
+      `--workload-identity-pool=${n.pool}`,
+      ...scope,
+    );
   const condition = attributeCondition(i.repositoryId);
+  const mapping = Object.entries(ATTRIBUTE_MAPPING);
   const spec = [
     `--issuer-uri=${GITHUB_ISSUER}`,
-    `--attribute-mapping=${Object.entries(ATTRIBUTE_MAPPING)
-      .map(([k, v]) => `${k}=${v}`)
-      .join(',')}`,
+    `--attribute-mapping=${mapping.map(([k, v]) => `${k}=${v}`).join(',')}`,
     `--attribute-condition=${condition}`,
   ];
   const pr = s.provider;
-  if (!pr) {
-    add('wif', `create the OIDC provider ${n.provider}: ${o.github} on ${DEPLOY_REF} only`, [
-      ...provider,
-      'create-oidc',
-      n.provider,
-      ...spec,
-      ...pool,
-    ]);
-  } else {
-    if (pr.state === 'DELETED')
-      add('wif', `restore the deleted provider ${n.provider}`, [
-        ...provider,
-        'undelete',
-        n.provider,
-        ...pool,
-      ]);
-    const mapped = Object.entries(ATTRIBUTE_MAPPING).every(
-      ([k, v]) => pr.attributeMapping?.[k] === v,
+  if (!pr)
+    add(
+      `create the OIDC provider ${n.provider}: ${o.github} on ${DEPLOY_REF} only`,
+      providers('create-oidc', ...spec),
     );
+  else {
+    if (pr.state === 'DELETED')
+      add(`restore the deleted provider ${n.provider}`, providers('undelete'));
+    const mapped = mapping.every(([k, v]) => pr.attributeMapping?.[k] === v);
     if (pr.attributeCondition !== condition || pr.oidc?.issuerUri !== GITHUB_ISSUER || !mapped) {
+      const was = JSON.stringify(pr.attributeCondition ?? '');
       add(
-        'wif',
-        `pin the provider to ${o.github} on ${DEPLOY_REF} (its condition was ${JSON.stringify(pr.attributeCondition ?? '')})`,
-        [...provider, 'update-oidc', n.provider, ...spec, ...pool],
+        `pin the provider to ${o.github} on ${DEPLOY_REF} (its condition was ${was})`,
+        providers('update-oidc', ...spec),
       );
     }
   }
   const principal = repositoryPrincipal(i.projectNumber, n, i.repositoryId);
+  const impersonate = (member: string) => ({
+    on: 'deployer' as const,
+    member,
+    role: ROLES.impersonate,
+  });
   const impersonators = membersOf(s.policies.deployer, ROLES.impersonate);
   if (!impersonators.includes(principal)) {
     add(
-      'wif',
       `let the workflows of ${o.github} act as ${n.deployerSa}`,
-      bindingArgv('add', { on: 'deployer', member: principal, role: ROLES.impersonate }, n),
+      bindingArgv('add', impersonate(principal), n),
     );
   }
   for (const other of impersonators.filter((m) => m !== principal)) {
-    add(
-      'wif',
-      `stop ${other} from acting as the deployer`,
-      bindingArgv('remove', { on: 'deployer', member: other, role: ROLES.impersonate }, n),
+    add(`stop ${other} from acting as the deployer`, bindingArgv('remove', impersonate(other), n));
+  }
+};
+
+/** Every write, step by step, in the order they must run. */
+export function plan(s: State, o: Options, n: Names, i: Inputs): Write[] {
+  const writes: Write[] = [];
+  for (const [step, fill] of Object.entries({ registry, accounts, database, iam, wif })) {
+    fill(
+      (change, argv, stdin) =>
+        writes.push({ step: step as StepId, change, argv, ...(stdin ? { stdin } : {}) }),
+      s,
+      o,
+      n,
+      i,
     );
   }
   return writes;

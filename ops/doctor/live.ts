@@ -8,12 +8,12 @@ import { bindingArgv, membersOf, rolesOf } from '../gcloud/iam.ts';
 import { type Gcloud, GcloudError, shellJoin } from '../gcloud/run.ts';
 import { readProject, readState, type State } from '../gcloud/state.ts';
 import {
-  attributeCondition,
   DEFAULT_SERVICE,
   DEPLOY_REF,
   deriveNames,
   FORBIDDEN_ROLES,
   grants,
+  pinnedRepositoryId,
   ROLES,
   repositoryPrincipal,
   requiredApis,
@@ -128,7 +128,7 @@ export async function liveFindings(
 
   const provider =
     s.pool?.state === 'ACTIVE' && s.provider?.state === 'ACTIVE' ? s.provider : undefined;
-  const id = provider?.attributeCondition?.match(/^assertion\.repository_id == '(\d+)'/)?.[1];
+  const id = pinnedRepositoryId(provider?.attributeCondition);
   if (!provider) {
     found(
       2,
@@ -136,7 +136,7 @@ export async function liveFindings(
       `The Workload Identity provider ${n.pool}/${n.provider} does not exist or is deleted`,
       bootstrap,
     );
-  } else if (!id || provider.attributeCondition !== attributeCondition(id)) {
+  } else if (!id) {
     found(
       2,
       'wif-condition-unpinned',
