@@ -91,46 +91,50 @@ export const ROLES = {
 export function grants(n: Names, o: GrantOptions): Grant[] {
   const runtime = sa(n.runtimeSa);
   const deployer = sa(n.deployerSa);
-  const project = (member: string, role: string, why: string): Grant => ({
-    on: 'project',
+  const grant = (on: Target, member: string, role: string, why: string) => ({
+    on,
     member,
     role,
     why,
   });
   return [
-    project(runtime, ROLES.writeLogs, 'the service cannot write logs through the Logging API'),
-    ...(o.withTraces ? [project(runtime, ROLES.traces, 'the service cannot export traces')] : []),
-    ...(o.withCloudsql
-      ? [project(runtime, ROLES.cloudsql, 'the service cannot connect to Cloud SQL')]
+    grant(
+      'project',
+      runtime,
+      ROLES.writeLogs,
+      'the service cannot write logs through the Logging API',
+    ),
+    ...(o.withTraces
+      ? [grant('project', runtime, ROLES.traces, 'the service cannot export traces')]
       : []),
-    project(
+    ...(o.withCloudsql
+      ? [grant('project', runtime, ROLES.cloudsql, 'the service cannot reach Cloud SQL')]
+      : []),
+    grant(
+      'project',
       deployer,
       ROLES.deployRun(o),
       'the deploy cannot create revisions, move traffic or run the migration job',
     ),
-    project(
+    grant(
+      'project',
       deployer,
       ROLES.readLogs,
       'the deploy cannot show the logs of a failed migration or revision',
     ),
-    {
-      on: 'repository',
-      member: deployer,
-      role: ROLES.push,
-      why: 'the deploy cannot push the image',
-    },
-    {
-      on: 'runtime',
-      member: deployer,
-      role: ROLES.actAs,
-      why: "deploys fail with Permission 'iam.serviceaccounts.actAs' denied",
-    },
-    {
-      on: 'secret',
-      member: runtime,
-      role: ROLES.readSecret,
-      why: 'Cloud Run checks at deploy time that the service may read DATABASE_URL, and refuses the deploy',
-    },
+    grant('repository', deployer, ROLES.push, 'the deploy cannot push the image'),
+    grant(
+      'runtime',
+      deployer,
+      ROLES.actAs,
+      "deploys fail with Permission 'iam.serviceaccounts.actAs' denied",
+    ),
+    grant(
+      'secret',
+      runtime,
+      ROLES.readSecret,
+      'Cloud Run checks at deploy time that the service may read DATABASE_URL, and refuses the deploy',
+    ),
   ];
 }
 
@@ -149,8 +153,8 @@ export const FORBIDDEN_ROLES = [
 
 /** Project roles some option grants; without that option bootstrap takes them back. */
 export const OPTIONAL_ROLES = [
-  'roles/run.admin',
-  'roles/run.developer',
+  ROLES.deployRun({}),
+  ROLES.deployRun({ public: true }),
   ROLES.traces,
   ROLES.cloudsql,
 ];
@@ -160,7 +164,8 @@ export const GITHUB_ISSUER = 'https://token.actions.githubusercontent.com';
 /**
  * The only branch whose workflows may act as the deployer: the deploy
  * workflow (.github/workflows/deploy.yml) deploys main. GitHub's token names
- * it in the `ref` claim, for pushes and for "Run workflow" alike.
+ * it in the `ref` claim, for "Run workflow" and for the run that follows CI
+ * (a workflow_run runs on the default branch).
  */
 export const DEPLOY_REF = 'refs/heads/main';
 

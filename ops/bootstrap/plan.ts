@@ -4,6 +4,7 @@
 // binding, the pool before its provider). On an empty state the plan is the
 // whole set-up, which is what --dry-run prints.
 import { bindingArgv, membersOf, rolesOf } from '../gcloud/iam.ts';
+import { cmd } from '../gcloud/run.ts';
 import type { State } from '../gcloud/state.ts';
 import {
   ATTRIBUTE_MAPPING,
@@ -68,7 +69,7 @@ export function planApis(enabled: string[], o: Options): Write[] {
         {
           step: 'apis',
           change: `enable ${missing.join(', ')}`,
-          argv: ['services', 'enable', ...missing, `--project=${o.project}`],
+          argv: cmd('services enable', ...missing, `--project=${o.project}`),
         },
       ]
     : [];
@@ -87,9 +88,6 @@ export function cleanupPolicy(keep: number) {
 
 export const databaseUrl = (n: Names, password: string) =>
   `postgres://${n.dbUser}:${encodeURIComponent(password)}@/${n.database}?host=/cloudsql/${n.sqlConnectionName}`;
-
-/** gcloud's command words as a shell would split them, then the arguments. */
-const cmd = (words: string, ...args: string[]) => [...words.split(' '), ...args];
 
 /** A step adds, from what the project holds, a write for each thing missing or wrong. */
 type Add = (change: string, argv: string[], stdin?: Write['stdin']) => void;
@@ -164,7 +162,7 @@ const database: Step = (add, s, o, n, i) => {
   if (!o.withCloudsql) {
     if (!s.secret)
       add(
-        `create the secret ${n.secret} holding the DATABASE_URL read from stdin`,
+        `create the secret ${n.secret} holding the DATABASE_URL piped to bootstrap`,
         createSecret,
         i.databaseUrl,
       );

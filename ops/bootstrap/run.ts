@@ -145,7 +145,9 @@ function dryRun(o: Options, writes: Write[], io: IO): number {
   for (const s of steps) {
     io.stdout(`\n${s.id}: ${s.title}`);
     for (const c of s.commands)
-      io.stdout(`  # ${c.change}${c.stdin ? ' (the value on stdin)' : ''}\n  ${c.command}`);
+      io.stdout(
+        `  # ${c.change}${c.stdin ? " (its value goes through gcloud's stdin)" : ''}\n  ${c.command}`,
+      );
   }
   return EXIT.ok;
 }

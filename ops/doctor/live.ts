@@ -5,7 +5,7 @@
 // Workload Identity provider that trusts more than the repository's deploy
 // branch. Each fix is the exact command, or bootstrap for what it creates.
 import { bindingArgv, membersOf, rolesOf } from '../gcloud/iam.ts';
-import { type Gcloud, GcloudError, shellJoin } from '../gcloud/run.ts';
+import { cmd, type Gcloud, GcloudError, shellJoin } from '../gcloud/run.ts';
 import { readProject, readState, type State } from '../gcloud/state.ts';
 import {
   DEFAULT_SERVICE,
@@ -56,7 +56,7 @@ export async function liveFindings(
       1,
       'apis-disabled',
       `APIs not enabled on ${o.project}: ${missing.join(', ')}`,
-      gcloud(['services', 'enable', ...missing, `--project=${o.project}`]),
+      gcloud(cmd('services enable', ...missing, `--project=${o.project}`)),
     );
   }
   if (o.region && !s.repository) {
@@ -78,7 +78,7 @@ export async function liveFindings(
         2,
         'service-account-disabled',
         `${email} is disabled`,
-        gcloud(['iam', 'service-accounts', 'enable', email, `--project=${o.project}`]),
+        gcloud(cmd('iam service-accounts enable', email, `--project=${o.project}`)),
       );
     }
   }
@@ -90,16 +90,10 @@ export async function liveFindings(
       `${bootstrap} (it reads DATABASE_URL from stdin, or add --with-cloudsql)`,
     );
   }
-  const exists = {
-    project: true,
-    repository: !!s.repository,
-    runtime: !!s.runtime,
-    deployer: !!s.deployer,
-    secret: s.secret,
-  };
   const member = (m: string) => (m === sa(n.runtimeSa) ? s.runtime : s.deployer);
   for (const grant of grants(n, {})) {
-    if (!exists[grant.on] || !member(grant.member)) continue;
+    // A policy is read only where the resource exists; a missing one is reported above.
+    if (!s.policies[grant.on] || !member(grant.member)) continue;
     const held = rolesOf(s.policies[grant.on], grant.member);
     // The deploy works with either Cloud Run role; run.admin is what --public grants.
     const alike =

@@ -1,10 +1,11 @@
 // Turns a failed gcloud call into one sentence: what failed, why, and the
 // command that fixes it. Each class is matched on what gcloud prints for the
-// error Google answers: the ERROR line (gcloud rewrites a 403 as "does not
-// have permission to access", a 404 as "not found", a 409 as "is the subject
-// of a conflict", others as "STATUS: message") and the ErrorInfo detail it
-// prints after it (`reason: SERVICE_DISABLED` as YAML, or as JSON for
-// gcloud artifacts). The reason goes first: a disabled API answers 403 too.
+// error Google answers: the ERROR line ("STATUS: message", except that on a
+// short resource path gcloud words a 403 "does not have permission to
+// access", a 404 "not found" and a 409 "is the subject of a conflict") and
+// the ErrorInfo detail after it (`reason: SERVICE_DISABLED` as YAML, or as
+// JSON for gcloud artifacts). The reason goes first: a disabled API answers
+// 403 too.
 import type { FailureContext, Result } from './run.ts';
 
 export type Kind =
@@ -95,7 +96,7 @@ export function classify(r: Result, c: FailureContext): Failure {
       `gcloud billing projects link ${p} --billing-account=ACCOUNT_ID (gcloud billing accounts list shows yours)`,
     );
   }
-  if (reason === 'RATE_LIMIT_EXCEEDED' || /^RESOURCE_EXHAUSTED\b/.test(why)) {
+  if (/^RESOURCE_EXHAUSTED\b/.test(why)) {
     return out(
       'quota',
       `a quota ran out: ${why.replace(/^RESOURCE_EXHAUSTED: /, '')}`,
@@ -103,8 +104,7 @@ export function classify(r: Result, c: FailureContext): Failure {
     );
   }
   if (/^PERMISSION_DENIED\b/.test(why)) {
-    const permission =
-      field(s, 'permission', '[\\w.]+') ?? s.match(/Permission '([\w.]+)' denied/)?.[1];
+    const permission = field(s, 'permission', '[\\w.]+');
     const role = c.role ?? 'roles/owner';
     return out(
       'permission-denied',
@@ -112,7 +112,7 @@ export function classify(r: Result, c: FailureContext): Failure {
       `gcloud projects add-iam-policy-binding ${p} --member=${c.member ?? 'user:$(gcloud config get account)'} --role=${role} (as a project owner)`,
     );
   }
-  if (/\] not found|^NOT_FOUND\b|^Cannot find /.test(why)) {
+  if (/\] not found|^NOT_FOUND\b/.test(why)) {
     return out(
       'not-found',
       why,

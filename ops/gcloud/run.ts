@@ -92,6 +92,9 @@ export function createGcloud(o: { env: Env; bin?: string }): Gcloud {
   };
 }
 
+/** gcloud's command words as a shell splits them, then the arguments. */
+export const cmd = (words: string, ...args: string[]) => [...words.split(' '), ...args];
+
 /** An argv as a POSIX shell line, for printing. */
 export function shellJoin(argv: string[]): string {
   return argv

@@ -5,7 +5,7 @@
 import type { Names, Target } from '../names.ts';
 import type { Policy } from './iam.ts';
 import { policyArgv } from './iam.ts';
-import type { Gcloud } from './run.ts';
+import { cmd, type Gcloud } from './run.ts';
 
 export interface Repository {
   name: string;
@@ -71,13 +71,11 @@ export async function readState(
 ): Promise<State> {
   const p = `--project=${n.project}`;
   const on = (api: string) => project.apis.includes(`${api}.googleapis.com`);
-  const list = async <T>(api: string, argv: string[]) =>
-    on(api)
-      ? ((await g.json<T[]>([...argv, p, '--format=json'], {
-          what: `gcloud ${argv.join(' ')}`,
-          project: n.project,
-        })) ?? [])
-      : [];
+  const list = async <T>(api: string, words: string, ...args: string[]) => {
+    if (!on(api)) return [];
+    const argv = cmd(words, ...args, p, '--format=json');
+    return (await g.json<T[]>(argv, { what: `gcloud ${words}`, project: n.project })) ?? [];
+  };
   const policy = (t: Target) =>
     g.json<Policy>([...policyArgv(t, 'get-iam-policy', n), '--format=json'], {
       what: `read the IAM policy of the ${t}`,
@@ -86,23 +84,21 @@ export async function readState(
 
   const [repos, accounts, pools, secrets, instances, projectPolicy] = await Promise.all([
     n.region
-      ? list<Repository>('artifactregistry', [
-          'artifacts',
-          'repositories',
-          'list',
+      ? list<Repository>(
+          'artifactregistry',
+          'artifacts repositories list',
           `--location=${n.region}`,
-        ])
+        )
       : [],
-    list<Account & { name: string }>('iam', ['iam', 'service-accounts', 'list']),
-    list<{ name: string; state?: string }>('iam', [
+    list<Account & { name: string }>('iam', 'iam service-accounts list'),
+    list<{ name: string; state?: string }>(
       'iam',
-      'workload-identity-pools',
-      'list',
+      'iam workload-identity-pools list',
       '--location=global',
       '--show-deleted',
-    ]),
-    list<{ name: string }>('secretmanager', ['secrets', 'list']),
-    o.sql ? list<{ name: string }>('sqladmin', ['sql', 'instances', 'list']) : [],
+    ),
+    list<{ name: string }>('secretmanager', 'secrets list'),
+    o.sql ? list<{ name: string }>('sqladmin', 'sql instances list') : [],
     policy('project'),
   ]);
   const s: State = {
@@ -122,18 +118,16 @@ export async function readState(
   const [policies, providers, databases, users] = await Promise.all([
     Promise.all(targets.map(policy)),
     s.pool
-      ? list<Provider>('iam', [
+      ? list<Provider>(
           'iam',
-          'workload-identity-pools',
-          'providers',
-          'list',
+          'iam workload-identity-pools providers list',
           `--workload-identity-pool=${n.pool}`,
           '--location=global',
           '--show-deleted',
-        ])
+        )
       : [],
-    instance ? list<{ name: string }>('sqladmin', ['sql', 'databases', 'list', ...scope]) : [],
-    instance ? list<{ name: string }>('sqladmin', ['sql', 'users', 'list', ...scope]) : [],
+    instance ? list<{ name: string }>('sqladmin', 'sql databases list', ...scope) : [],
+    instance ? list<{ name: string }>('sqladmin', 'sql users list', ...scope) : [],
   ]);
   targets.forEach((t, i) => {
     s.policies[t] = policies[i] ?? {};

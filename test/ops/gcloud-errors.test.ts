@@ -22,6 +22,13 @@ interface Case {
 }
 
 const listAccounts = ['iam', 'service-accounts', 'list', `--project=${PROJECT}`, '--format=json'];
+const pools = (verb: string) => [
+  'iam',
+  'workload-identity-pools',
+  ...verb.split(' '),
+  '--location=global',
+  `--project=${PROJECT}`,
+];
 const cases: Case[] = [
   {
     kind: 'permission-denied',
@@ -127,6 +134,35 @@ const cases: Case[] = [
         'Service account runway-runtime already exists within project projects/acme-runway-1.',
     },
     line: `do it failed: Resource in projects [${PROJECT}] is the subject of a conflict: Service account runway-runtime already exists within project projects/acme-runway-1. Fix: it was created meanwhile; run the same command again: it skips what exists`,
+  },
+  {
+    // On a longer resource path gcloud prints the status as it comes.
+    kind: 'permission-denied',
+    argv: pools('list'),
+    fault: {
+      status: 403,
+      reason: 'PERMISSION_DENIED',
+      message:
+        "Permission 'iam.workloadIdentityPools.list' denied on resource (or it may not exist).",
+      details: errorInfo(
+        'IAM_PERMISSION_DENIED',
+        { permission: 'iam.workloadIdentityPools.list' },
+        'iam.googleapis.com',
+      ),
+    },
+    line: `do it failed: the active gcloud account lacks the permission iam.workloadIdentityPools.list on project ${PROJECT}. Fix: gcloud projects add-iam-policy-binding ${PROJECT} --member=user:$(gcloud config get account) --role=roles/owner (as a project owner)`,
+  },
+  {
+    kind: 'not-found',
+    argv: [...pools('providers list'), '--workload-identity-pool=github-actions'],
+    fault: { status: 404, reason: 'NOT_FOUND', message: 'Requested entity was not found.' },
+    line: `do it failed: NOT_FOUND: Requested entity was not found. Fix: check the name and the project (${PROJECT}); bootstrap creates what is missing`,
+  },
+  {
+    kind: 'already-exists',
+    argv: [...pools('create'), 'github-actions'],
+    fault: { status: 409, reason: 'ALREADY_EXISTS', message: 'Requested entity already exists' },
+    line: 'do it failed: ALREADY_EXISTS: Requested entity already exists. Fix: it was created meanwhile; run the same command again: it skips what exists',
   },
   {
     kind: 'bad-arguments',
