@@ -30,6 +30,15 @@ export interface BootstrapIO extends IO {
 const EMPTY: State = { projectNumber: 'PROJECT_NUMBER', apis: [], secret: false, policies: {} };
 const URL_RULE = ConfigSchema.properties.DATABASE_URL;
 
+/** The DATABASE_URL bootstrap reads from stdin, held to the app's own rule for it. */
+export function databaseUrlFrom(text: string): string {
+  const url = text.trim();
+  if (new RegExp(URL_RULE.pattern ?? '').test(url)) return url;
+  throw new Error(
+    `DATABASE_URL on stdin ${URL_RULE.errorMessage} (e.g. ${URL_RULE.examples[0]}); run: printf %s "$DATABASE_URL" | npm run runway -- bootstrap ..., or pass --with-cloudsql`,
+  );
+}
+
 export async function runBootstrap(o: Options, io: BootstrapIO): Promise<number> {
   const n = deriveNames(o.project, o.region, o.service);
   const inputs: Inputs = {
@@ -38,13 +47,7 @@ export async function runBootstrap(o: Options, io: BootstrapIO): Promise<number>
       o.githubRepoId ?? (o.dryRun ? 'REPOSITORY_ID' : await repositoryId(o.github, io.env)),
     // base64url needs no escaping in a URL.
     password: o.dryRun ? '<generated>' : randomBytes(24).toString('base64url'),
-    databaseUrl: async () => {
-      const url = (await io.readSecret()).trim();
-      if (new RegExp(URL_RULE.pattern ?? '').test(url)) return url;
-      throw new Error(
-        `DATABASE_URL on stdin ${URL_RULE.errorMessage} (e.g. ${URL_RULE.examples[0]}); run: printf %s "$DATABASE_URL" | npm run runway -- bootstrap ..., or pass --with-cloudsql`,
-      );
-    },
+    databaseUrl: async () => databaseUrlFrom(await io.readSecret()),
   };
   if (o.dryRun) return dryRun(o, [...planApis([], o), ...plan(EMPTY, o, n, inputs)], io);
   const say = (line: string) => o.json || io.stdout(redact(line, [inputs.password]));

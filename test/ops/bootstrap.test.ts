@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { type Options, plan } from '../../ops/bootstrap/plan.ts';
+import { databaseUrlFrom } from '../../ops/bootstrap/run.ts';
 import { createGcloud } from '../../ops/gcloud/run.ts';
 import type { State } from '../../ops/gcloud/state.ts';
 import { ROOT, runCli } from '../standin/cli.ts';
@@ -29,6 +30,23 @@ const runtime = `serviceAccount:${n.runtimeSa}`;
 const deployer = `serviceAccount:${n.deployerSa}`;
 const PRINCIPAL = `principalSet://iam.googleapis.com/projects/${PROJECT_NUMBER}/locations/global/workloadIdentityPools/github-actions/attribute.repository_id/${REPOSITORY_ID}`;
 const CONDITION = `assertion.repository_id == '${REPOSITORY_ID}' && assertion.ref == 'refs/heads/main'`;
+
+/** Options and inputs for calling plan() directly. */
+const OPTIONS: Options = {
+  project: PROJECT,
+  region: 'europe-west1',
+  github: GITHUB,
+  service: 'runway',
+  keep: 10,
+  dryRun: false,
+  json: false,
+};
+const INPUTS = {
+  projectNumber: PROJECT_NUMBER,
+  repositoryId: REPOSITORY_ID,
+  password: '',
+  databaseUrl: async () => '',
+};
 
 /** The roles a member holds in a stored policy, sorted. */
 const roles = (state: CloudState, key: string, member: string) =>
@@ -214,24 +232,10 @@ describe('bootstrap', { concurrency: true }, () => {
 
   it('with Cloud SQL, a lost secret or user gets a new password, set on the user and stored in the secret', async () => {
     const s = await cloud((await bootstrapped()).state);
-    const o: Options = {
-      project: PROJECT,
-      region: 'europe-west1',
-      github: GITHUB,
-      service: 'runway',
-      keep: 10,
-      withCloudsql: true,
-      dryRun: false,
-      json: false,
-    };
+    const o: Options = { ...OPTIONS, withCloudsql: true };
     const base: State = { projectNumber: PROJECT_NUMBER, apis: [], secret: true, policies: {} };
     const run = async (state: State, password: string) => {
-      const inputs = {
-        projectNumber: PROJECT_NUMBER,
-        repositoryId: REPOSITORY_ID,
-        password,
-        databaseUrl: async () => '',
-      };
+      const inputs = { ...INPUTS, password };
       const writes = plan(state, o, n, inputs).filter((w) => w.step === 'database');
       const gcloud = createGcloud({ env: s.env() });
       for (const w of writes)
@@ -245,6 +249,8 @@ describe('bootstrap', { concurrency: true }, () => {
         await run({ ...base, secret: false, sql: { ...sql, users: [n.dbUser] } }, 'first-pw'),
         ['sql users set-password', 'secrets create runway-database-url'],
       );
+      assert.equal(s.state.sql.users[n.sqlInstance][n.dbUser].password, 'first-pw');
+      assert.match(secretValue(s.state.secrets[n.secret]), /^postgres:\/\/runway:first-pw@/);
       delete s.state.sql.users[n.sqlInstance][n.dbUser];
       assert.deepEqual(await run({ ...base, sql: { ...sql, users: [] } }, 'second-pw'), [
         'sql users create',
@@ -319,6 +325,27 @@ describe('bootstrap', { concurrency: true }, () => {
       assert.deepEqual(s.calls, []);
     } finally {
       await s.close();
+    }
+  });
+
+  it('takes from stdin only a DATABASE_URL the app would accept, and hands it to gcloud on stdin', async () => {
+    const url = 'postgres://app:pw@db:5432/app';
+    const empty: State = { projectNumber: PROJECT_NUMBER, apis: [], secret: false, policies: {} };
+    const inputs = { ...INPUTS, databaseUrl: async () => url };
+    const [secret, ...others] = plan(empty, OPTIONS, n, inputs).filter(
+      (w) => w.step === 'database',
+    );
+    assert.deepEqual(others, []);
+    assert.equal(await secret?.stdin?.(), url);
+    assert.ok(
+      secret?.argv.includes('--data-file=-') && !secret.argv.some((a) => a.includes('postgres')),
+    );
+    assert.equal(databaseUrlFrom(` ${url}\n`), url);
+    for (const bad of ['', 'mysql://app@db/app']) {
+      assert.throws(
+        () => databaseUrlFrom(bad),
+        /^Error: DATABASE_URL on stdin must be a postgres:\/\/ URL \(e\.g\. postgres:\/\/USER:PASSWORD@HOST:5432\/DB\); run: printf/,
+      );
     }
   });
 

@@ -1,6 +1,6 @@
 // Artifact Registry v1: repositories (create, list, get, patch) and their IAM
 // policies. Repositories are keyed by "LOCATION/NAME".
-import { findProject, isReply } from './cloudresourcemanager.ts';
+import { inProject } from './cloudresourcemanager.ts';
 import { iamPolicyRoutes } from './iam.ts';
 import { type Api, googleError, notFound, type Route } from './server.ts';
 import { requireEnabled } from './serviceusage.ts';
@@ -15,21 +15,17 @@ export const artifactregistry: Api = (s) => {
     [
       'GET',
       new RegExp(`${REPOS}$`),
-      (_req, m) => {
-        const p = findProject(s, m[1] as string);
-        if (isReply(p)) return p;
+      inProject(s, (_req, m, _p) => {
         const repositories = Object.entries(s.state.repositories)
           .filter(([k]) => k.startsWith(`${m[2]}/`))
           .map(([, v]) => v);
         return { body: { repositories } };
-      },
+      }),
     ],
     [
       'POST',
       new RegExp(`${REPOS}$`),
-      (req, m) => {
-        const p = findProject(s, m[1] as string);
-        if (isReply(p)) return p;
+      inProject(s, (req, m, p) => {
         const id = req.query.get('repositoryId');
         const key = `${m[2]}/${id}`;
         if (s.state.repositories[key]) return googleError(409, `the repository already exists`);
@@ -42,7 +38,7 @@ export const artifactregistry: Api = (s) => {
         };
         const op = `projects/${p.projectId}/locations/${m[2]}/operations/${Date.now()}`;
         return { body: s.operation(op, s.state.repositories[key]) };
-      },
+      }),
     ],
     [
       'GET',

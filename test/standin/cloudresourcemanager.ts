@@ -2,7 +2,7 @@
 // A project the caller cannot see answers 403, as Google does for a project
 // that does not exist.
 import { iamPolicyRoutes } from './iam.ts';
-import { type Api, googleError, type Reply, type Standin } from './server.ts';
+import { type Api, googleError, type Reply, type Request, type Standin } from './server.ts';
 
 export interface Project {
   projectId: string;
@@ -29,15 +29,16 @@ export function findProject(s: Standin, idOrNumber: string): Project | Reply {
 export const isReply = (x: unknown): x is Reply =>
   typeof x === 'object' && x !== null && 'body' in x;
 
+/** A handler for a path whose first group names a project: the 403 when there is none. */
+export const inProject =
+  (s: Standin, handle: (req: Request, m: RegExpMatchArray, p: Project) => Reply) =>
+  (req: Request, m: RegExpMatchArray): Reply => {
+    const p = findProject(s, m[1] as string);
+    return isReply(p) ? p : handle(req, m, p);
+  };
+
 export const cloudresourcemanager: Api = (s) => [
-  [
-    'GET',
-    /^\/v1\/projects\/([^/:]+)$/,
-    (_req, m) => {
-      const p = findProject(s, m[1] as string);
-      return isReply(p) ? p : { body: p };
-    },
-  ],
+  ['GET', /^\/v1\/projects\/([^/:]+)$/, inProject(s, (_req, _m, p) => ({ body: p }))],
   ...iamPolicyRoutes(s, /^\/v1\/projects\/([^/:]+)/, (id) => {
     const p = findProject(s, id);
     return isReply(p) ? p : `projects/${p.projectId}`;

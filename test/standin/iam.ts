@@ -3,7 +3,7 @@
 // serves the same way. Service accounts are keyed by email, pools by id,
 // providers by "pool/provider"; deleted pools and providers stay listed with
 // showDeleted, as Google keeps them for 30 days.
-import { findProject, isReply } from './cloudresourcemanager.ts';
+import { findProject, inProject, isReply } from './cloudresourcemanager.ts';
 import { type Api, googleError, notFound, type Reply, type Route, type Standin } from './server.ts';
 import { requireEnabled } from './serviceusage.ts';
 
@@ -97,9 +97,7 @@ export const iam: Api = (s) => {
     [
       'POST',
       new RegExp(`^${PROJECT}\\/serviceAccounts$`),
-      (req, m) => {
-        const p = findProject(s, m[1] as string);
-        if (isReply(p)) return p;
+      inProject(s, (req, _m, p) => {
         const email = `${req.body.accountId}@${p.projectId}.iam.gserviceaccount.com`;
         if (s.state.serviceAccounts[email]) {
           return googleError(
@@ -119,7 +117,7 @@ export const iam: Api = (s) => {
           oauth2ClientId: '1',
         };
         return { body: s.state.serviceAccounts[email] };
-      },
+      }),
     ],
     [
       'GET',

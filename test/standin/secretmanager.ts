@@ -1,6 +1,6 @@
 // Secret Manager v1: secrets, their versions (the payload kept as sent, in
 // base64) and their IAM policies. Secrets are keyed by name.
-import { findProject, isReply } from './cloudresourcemanager.ts';
+import { inProject } from './cloudresourcemanager.ts';
 import { iamPolicyRoutes } from './iam.ts';
 import { type Api, googleError, notFound, type Route } from './server.ts';
 import { requireEnabled } from './serviceusage.ts';
@@ -25,19 +25,15 @@ export const secretmanager: Api = (s) => {
     [
       'GET',
       new RegExp(`${SECRETS}$`),
-      (_req, m) => {
-        const p = findProject(s, m[1] as string);
-        if (isReply(p)) return p;
+      inProject(s, (_req, _m, _p) => {
         const secrets = Object.values(s.state.secrets as Record<string, Secret>).map(shown);
         return { body: { secrets, totalSize: secrets.length } };
-      },
+      }),
     ],
     [
       'POST',
       new RegExp(`${SECRETS}$`),
-      (req, m) => {
-        const p = findProject(s, m[1] as string);
-        if (isReply(p)) return p;
+      inProject(s, (req, _m, p) => {
         const id = req.query.get('secretId') as string;
         if (secret(id))
           return googleError(
@@ -51,7 +47,7 @@ export const secretmanager: Api = (s) => {
           versions: [],
         };
         return { body: shown(s.state.secrets[id]) };
-      },
+      }),
     ],
     [
       'POST',

@@ -1,7 +1,7 @@
 // Service Usage v1: which APIs a project has enabled. Every other API module
 // wraps its routes in requireEnabled, so a call to an API that is not enabled
 // gets the 403 with an ErrorInfo SERVICE_DISABLED that Google answers.
-import { findProject, isReply } from './cloudresourcemanager.ts';
+import { findProject, inProject, isReply } from './cloudresourcemanager.ts';
 import { type Api, googleError, type Route, type Standin } from './server.ts';
 
 const enabled = (s: Standin): string[] => {
@@ -44,9 +44,7 @@ export const serviceusage: Api = (s) => {
     [
       'GET',
       /^\/v1\/projects\/([^/:]+)\/services$/,
-      (req, m) => {
-        const p = findProject(s, m[1] as string);
-        if (isReply(p)) return p;
+      inProject(s, (req, _m, p) => {
         const services = enabled(s).map((name) => ({
           name: `projects/${p.projectNumber}/services/${name}`,
           config: { name },
@@ -54,7 +52,7 @@ export const serviceusage: Api = (s) => {
           parent: `projects/${p.projectNumber}`,
         }));
         return { body: req.query.get('filter') === 'state:DISABLED' ? {} : { services } };
-      },
+      }),
     ],
     [
       'POST',

@@ -1,7 +1,7 @@
 // Cloud SQL Admin v1beta4 (the version gcloud sql calls): instances,
 // databases and users. Writes answer a sql#operation that is already DONE,
 // which gcloud polls once at projects/P/operations/NAME.
-import { findProject, isReply } from './cloudresourcemanager.ts';
+import { inProject } from './cloudresourcemanager.ts';
 import { type Api, googleError, notFound, type Reply, type Route } from './server.ts';
 import { requireEnabled } from './serviceusage.ts';
 
@@ -62,9 +62,7 @@ export const sqladmin: Api = (s) => {
     [
       'POST',
       new RegExp(`${PROJECT}\\/instances$`),
-      (req, m) => {
-        const p = findProject(s, m[1] as string);
-        if (isReply(p)) return p;
+      inProject(s, (req, _m, p) => {
         const name = req.body.name as string;
         if (s.state.sql.instances[name])
           return googleError(409, 'The Cloud SQL instance already exists.');
@@ -76,7 +74,7 @@ export const sqladmin: Api = (s) => {
           state: 'RUNNABLE',
         };
         return done(p.projectId, 'CREATE', name);
-      },
+      }),
     ],
     [
       'GET',
