@@ -44,7 +44,7 @@ Verbs:
              migrate, revision: --image REGION-docker.pkg.dev/P/REPO/NAME@sha256:DIGEST
                --sha COMMIT [--revision-suffix S] [--runtime-service-account EMAIL]
                [--database-url-secret NAME] [--cloudsql-instance P:R:I]
-             smoke: --url TAG_URL [--ready-timeout 120] (an ID token in $SMOKE_ID_TOKEN)
+             smoke: --url TAG_URL [--ready-timeout 120] ($SMOKE_ID_TOKEN, $SMOKE_API_KEY)
              promote: --revision NAME
              summary: [--failed-step STEP] [--revision NAME] [--image IMAGE] [--previous REVS]
              Exit 1 means, per step: migrate: the migration job failed, nothing was deployed;

@@ -7,6 +7,8 @@ export interface SmokeOptions {
   baseUrl: string;
   /** An ID token, for a service that only invokers may call. */
   idToken?: string | undefined;
+  /** An API key with items:read and items:write, for the app's own authentication. */
+  apiKey?: string | undefined;
   /** How long readiness may take: a new revision may start from zero instances. */
   readyTimeoutMs?: number;
   log?: (line: string) => void;
@@ -16,7 +18,9 @@ type Reply = { status: number; json: Record<string, unknown> | undefined; text: 
 
 async function call(o: SmokeOptions, method: string, path: string, body?: unknown): Promise<Reply> {
   const headers: Record<string, string> = { accept: 'application/json' };
+  // Cloud Run's invoker check reads Authorization; the app reads X-API-Key first.
   if (o.idToken) headers.authorization = `Bearer ${o.idToken}`;
+  if (o.apiKey) headers['x-api-key'] = o.apiKey;
   if (body !== undefined) headers['content-type'] = 'application/json';
   const res = await fetch(new URL(path, o.baseUrl), {
     method,
@@ -37,7 +41,7 @@ async function call(o: SmokeOptions, method: string, path: string, body?: unknow
 function check(ok: boolean, what: string, r: Reply) {
   if (ok) return;
   const hint = [401, 403].includes(r.status)
-    ? ' (a private service: the caller needs roles/run.invoker and its ID token in SMOKE_ID_TOKEN)'
+    ? ' (a private service needs roles/run.invoker and an ID token in SMOKE_ID_TOKEN; the app needs an API key with items:read,items:write in SMOKE_API_KEY)'
     : '';
   throw new DeployFailure(`${what}: got HTTP ${r.status} ${r.text.slice(0, 300)}${hint}`);
 }

@@ -80,6 +80,7 @@ export async function runDeploy(argv: string[], ctx: IO & { env: Env }): Promise
       smokeTest({
         baseUrl: flag('url') ?? (out.tag_url as string),
         idToken: ctx.env.SMOKE_ID_TOKEN,
+        apiKey: ctx.env.SMOKE_API_KEY,
         readyTimeoutMs: Number(flag('ready-timeout') ?? 120) * 1000,
         log: (line) => t.log(`smoke: ${line}`),
       }),

@@ -1,5 +1,5 @@
 // doctor: each rule against one clean fixture repository with a small edit
-// that breaks it; the CLI's exit codes; live checks against a fake gcloud.
+// that breaks it; the CLI's exit codes. Live checks: doctor-live.test.ts.
 // The project's own files are checked by the tests of those files
 // (test/deploy/service-yaml, dockerfile and workflows).
 import assert from 'node:assert/strict';
@@ -8,12 +8,27 @@ import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { githubVariables } from '../../ops/bootstrap/steps/github.ts';
+import { fileURLToPath } from 'node:url';
+import { main } from '../../ops/cli.ts';
 import { PITFALLS } from '../../ops/doctor/pitfalls.ts';
 import { judgeImage } from '../../ops/doctor/rules/images.ts';
 import { offlineFindings } from '../../ops/doctor/run.ts';
-import { deriveNames } from '../../ops/names.ts';
-import { createFakeGcloud, emptyState, PROJECT, ROOT, runCli } from './helpers/fake-gcloud.ts';
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+
+/** The CLI in this process; doctor --offline spawns no gcloud. */
+async function runCli(argv: string[], env: Record<string, string>) {
+  let stdout = '';
+  const code = await main(argv, {
+    stdout: (t) => {
+      stdout += t;
+    },
+    stderr: () => {},
+    env,
+    cwd: ROOT,
+  });
+  return { code, stdout };
+}
 
 /** Replaces `from` by `to` in a file of the fixture; `to: null` deletes the file. */
 type Edit = [file: string, from: string, to: string | null];
@@ -213,137 +228,5 @@ describe('doctor CLI', () => {
     assert.equal(good.code, 0, good.stdout);
     assert.match(good.stdout, /0 error\(s\), 0 warning\(s\)/);
     assert.equal((await runCli(['doctor', '--project', 'X'], env)).code, 2);
-  });
-});
-
-describe('doctor live checks (fake gcloud)', () => {
-  const args = (repo: string) => [
-    'doctor',
-    '--json',
-    '--repo',
-    repo,
-    '--project',
-    PROJECT,
-    '--region',
-    'europe-west1',
-    '--github',
-    'acme/runway',
-  ];
-
-  it('passes a project that bootstrap set up, then flags what was broken afterwards', async () => {
-    const fake = createFakeGcloud();
-    const repo = fixture();
-    const boot = await runCli(
-      ['bootstrap', '--project', PROJECT, '--region', 'europe-west1', '--github', 'acme/runway'],
-      fake.env,
-    );
-    assert.equal(boot.code, 0, boot.stderr);
-    const clean = await runCli(args(repo), fake.env);
-    const doc = JSON.parse(clean.stdout);
-    assert.equal(doc.live.ran, true);
-    assert.deepEqual(doc.findings, []);
-    assert.equal(clean.code, 0);
-
-    const n = deriveNames(PROJECT, 'europe-west1', 'runway');
-    const s = fake.state();
-    s.serviceAccounts[n.runtimeSa].iam.bindings = [];
-    s.projectIam.bindings.push({
-      role: 'roles/iam.serviceAccountUser',
-      members: [`serviceAccount:${n.deployerSa}`],
-    });
-    s.providers['github-actions/gh-runway'].attributeCondition =
-      "assertion.repository_owner == 'acme'";
-    s.serviceAccounts[n.deployerSa].iam.bindings[0].members.push(
-      'principalSet://iam.googleapis.com/projects/123456789012/locations/global/workloadIdentityPools/github-actions/*',
-    );
-    fake.setState(s);
-    const broken = await runCli(args(repo), fake.env);
-    assert.equal(broken.code, 1);
-    const ids = JSON.parse(broken.stdout)
-      .findings.map((f: { id: string; pitfall: number }) => `${f.pitfall}:${f.id}`)
-      .sort();
-    assert.deepEqual(ids, [
-      '2:deployer-act-as-runtime',
-      '2:service-account-too-broad',
-      '2:wif-binding-too-broad',
-      '2:wif-condition-unpinned',
-    ]);
-  });
-
-  it('flags disabled APIs and a missing registry (pitfall 1)', async () => {
-    const fake = createFakeGcloud(
-      emptyState({
-        services: [
-          'iam.googleapis.com',
-          'artifactregistry.googleapis.com',
-          'cloudresourcemanager.googleapis.com',
-        ],
-      }),
-    );
-    const r = await runCli(args(fixture()), fake.env);
-    assert.equal(r.code, 1);
-    const findings = JSON.parse(r.stdout).findings as Array<{
-      id: string;
-      pitfall: number;
-      fix: string;
-    }>;
-    const apis = findings.find((f) => f.id === 'apis-disabled');
-    assert.equal(apis?.pitfall, 1);
-    assert.match(
-      apis?.fix ?? '',
-      /^gcloud services enable run\.googleapis\.com .*--project=acme-runway-1$/,
-    );
-    const repo = findings.find((f) => f.id === 'registry-missing');
-    assert.match(
-      repo?.fix ?? '',
-      /runway -- bootstrap --project acme-runway-1 --region europe-west1 --github acme\/runway/,
-    );
-  });
-
-  it('skips live checks, with an info finding, when gcloud is not authenticated', async () => {
-    const fake = createFakeGcloud(emptyState({ authenticated: false }));
-    const r = await runCli(args(fixture()), fake.env);
-    assert.equal(r.code, 0);
-    const doc = JSON.parse(r.stdout);
-    assert.equal(doc.live.ran, false);
-    assert.equal(doc.findings[0].id, 'live-checks-skipped');
-    assert.deepEqual(
-      fake.calls().map((c) => c.argv.slice(0, 2).join(' ')),
-      ['auth print-access-token'],
-    );
-  });
-});
-
-describe('bootstrap and the deploy workflow', () => {
-  it('bootstrap prints every repository variable the deploy workflow reads', async () => {
-    const text = readFileSync(join(ROOT, '.github/workflows/deploy.yml'), 'utf8');
-    const read = new Set([...text.matchAll(/vars\.([A-Z0-9_]+)/g)].map((m) => m[1] as string));
-    // Toggles that are the operator's choice, not facts of the project.
-    read.delete('DEPLOY_ON_PUSH');
-    const opts = {
-      project: PROJECT,
-      region: 'europe-west1',
-      github: 'acme/runway',
-      service: 'runway',
-      withCloudsql: true,
-      setGithub: false,
-      dryRun: false,
-      json: false,
-      public: false,
-      keep: 10,
-    };
-    const printed = Object.keys(
-      githubVariables({
-        opts,
-        names: deriveNames(PROJECT, 'europe-west1', 'runway'),
-        projectNumber: '1',
-        policyFile: '',
-        password: '',
-      }),
-    );
-    assert.deepEqual(
-      [...read].filter((v) => !printed.includes(v)),
-      [],
-    );
   });
 });

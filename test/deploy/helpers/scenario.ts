@@ -109,7 +109,13 @@ export const servingNow = (c: Cloud) =>
 /** The real app on 127.0.0.1, with the embedded database in memory unless env says otherwise. */
 export async function app(env: Record<string, string> = {}) {
   const server = await buildApp(
-    loadConfig({ ENVIRONMENT: 'test', PGLITE_DIR: 'memory://', LOG_LEVEL: 'silent', ...env }),
+    loadConfig({
+      ENVIRONMENT: 'test',
+      PGLITE_DIR: 'memory://',
+      LOG_LEVEL: 'silent',
+      AUTH_DISABLED: 'true',
+      ...env,
+    }),
   );
   const seen: string[] = [];
   server.addHook('onRequest', async (req) => {
