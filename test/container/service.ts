@@ -28,7 +28,13 @@ export async function startService(
   runArgs: string[] = [],
 ): Promise<{ port: number; readyMs: number }> {
   const port = await freePort();
-  const env = { PORT: String(port), ENVIRONMENT: 'production', DATABASE_URL: databaseUrl };
+  // Authentication is the app's behaviour, tested in test/auth; here the image runs without it.
+  const env = {
+    PORT: String(port),
+    ENVIRONMENT: 'production',
+    DATABASE_URL: databaseUrl,
+    AUTH_DISABLED: 'true',
+  };
   const t0 = performance.now();
   await engine.run([
     'run',
