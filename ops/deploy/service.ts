@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
 import type { FailureContext, Gcloud } from '../gcloud/run.ts';
-import { ROLES } from '../names.ts';
+import { deriveNames, ROLES } from '../names.ts';
 
 export const SERVICE_YAML = new URL('../../deploy/cloudrun/service.yaml', import.meta.url);
 export const TAG_PREFIX = 'sha-';
@@ -53,7 +53,7 @@ export function revisionNames(service: string, r: Release) {
   return { revision: `${service}-${short}-${r.revisionSuffix}`, tag: `${TAG_PREFIX}${short}` };
 }
 
-/** service.yaml with every `${NAME}` scalar filled; a field whose value is null is left out. */
+/** service.yaml with every `${NAME}` filled; a field whose whole value is null is left out. */
 export function declaration(
   t: Pick<Target, 'project' | 'region' | 'service'>,
   r: Release,
@@ -67,6 +67,7 @@ export function declaration(
     SHORT_SHA: r.sha.slice(0, 7),
     IMAGE: r.image,
     RUNTIME_SERVICE_ACCOUNT: r.runtimeServiceAccount,
+    DEPLOYER_SERVICE_ACCOUNT: deriveNames(t.project, t.region, t.service).deployerSa,
     APP_VERSION: version,
     DATABASE_URL_SECRET: r.databaseUrlSecret,
     CLOUDSQL_INSTANCE: r.cloudsqlInstance ?? null,
@@ -79,12 +80,18 @@ export function declaration(
           .map(([k, v]) => [k, fill(v)])
           .filter(([, v]) => v !== null),
       );
-    const name = typeof node === 'string' ? /^\$\{(\w+)\}$/.exec(node)?.[1] : undefined;
-    if (name === undefined) return node;
-    const value = values[name];
-    if (value === undefined)
-      throw new Error(`${SERVICE_YAML.pathname} uses \${${name}}, which the deploy does not fill`);
-    return value;
+    if (typeof node !== 'string') return node;
+    const lookup = (name: string) => {
+      const value = values[name];
+      if (value === undefined)
+        throw new Error(
+          `${SERVICE_YAML.pathname} uses \${${name}}, which the deploy does not fill`,
+        );
+      return value;
+    };
+    const whole = /^\$\{(\w+)\}$/.exec(node)?.[1];
+    if (whole !== undefined) return lookup(whole);
+    return node.replace(/\$\{(\w+)\}/g, (_, name: string) => lookup(name) ?? '');
   };
   return fill(parse(readFileSync(SERVICE_YAML, 'utf8'))) as Service;
 }

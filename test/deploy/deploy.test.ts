@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, it } from 'node:test';
+import { loadConfig } from '../../src/config/env.ts';
 import { writeLog } from '../standin/logging.ts';
 import {
   app,
@@ -206,5 +207,15 @@ describe('runway deploy, before any call', () => {
       withSql.spec.template.metadata?.annotations?.[sql],
       `${PROJECT}:${REGION}:runway-pg`,
     );
+  });
+
+  it('declares a service whose production config starts: Google ID tokens from the deployer', () => {
+    const container = NEW.declaration().spec.template.spec.containers[0];
+    const env = Object.fromEntries(
+      (container?.env ?? []).map((e) => [e.name, e.value ?? 'postgres://u:p@db/app']),
+    );
+    const config = loadConfig(env);
+    assert.equal(config.environment, 'production');
+    assert.match(env.AUTH_GOOGLE_SERVICE_ACCOUNTS ?? '', /^runway-deployer@/);
   });
 });
