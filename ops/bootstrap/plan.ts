@@ -75,20 +75,6 @@ export function planApis(enabled: string[], o: Options): Write[] {
     : [];
 }
 
-export function cleanupPolicy(keep: number) {
-  return [
-    { name: 'keep-recent', action: { type: 'Keep' }, mostRecentVersions: { keepCount: keep } },
-    {
-      name: 'delete-old',
-      action: { type: 'Delete' },
-      condition: { tagState: 'any', olderThan: '7d' },
-    },
-  ];
-}
-
-export const databaseUrl = (n: Names, password: string) =>
-  `postgres://${n.dbUser}:${encodeURIComponent(password)}@/${n.database}?host=/cloudsql/${n.sqlConnectionName}`;
-
 /** A step adds, from what the project holds, a write for each thing missing or wrong. */
 type Add = (change: string, argv: string[], stdin?: Write['stdin']) => void;
 type Step = (add: Add, s: State, o: Options, n: Names, i: Inputs) => void;
@@ -127,7 +113,19 @@ const registry: Step = (add, s, o, n) => {
         '--no-dry-run',
         ...loc,
       ),
-      () => JSON.stringify(cleanupPolicy(o.keep)),
+      () =>
+        JSON.stringify([
+          {
+            name: 'keep-recent',
+            action: { type: 'Keep' },
+            mostRecentVersions: { keepCount: o.keep },
+          },
+          {
+            name: 'delete-old',
+            action: { type: 'Delete' },
+            condition: { tagState: 'any', olderThan: '7d' },
+          },
+        ]),
     );
   }
 };
@@ -195,7 +193,8 @@ const database: Step = (add, s, o, n, i) => {
   const user = sql.users.includes(n.dbUser);
   if (user && s.secret) return;
   const verb = user ? 'set-password' : 'create';
-  const url = () => databaseUrl(n, i.password);
+  const url = () =>
+    `postgres://${n.dbUser}:${encodeURIComponent(i.password)}@/${n.database}?host=/cloudsql/${n.sqlConnectionName}`;
   add(
     `${verb} the database user ${n.dbUser}`,
     cmd(`sql users ${verb}`, n.dbUser, `--password=${i.password}`, ...scope),

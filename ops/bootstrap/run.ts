@@ -7,7 +7,7 @@ import { ConfigSchema } from '../../src/config/env.ts';
 import { createGcloud, type Env, GcloudError, shellJoin } from '../gcloud/run.ts';
 import { readProject, readState, type State } from '../gcloud/state.ts';
 import { deriveNames, requiredApis } from '../names.ts';
-import { EXIT, type IO, printJson, redact } from '../output.ts';
+import { EXIT, type IO, printJson, readSecret, redact } from '../output.ts';
 import { githubVariables, repositoryId } from './github.ts';
 import {
   type Inputs,
@@ -21,10 +21,10 @@ import {
 
 export interface BootstrapIO extends IO {
   env: Env;
-  /** The DATABASE_URL of a PostgreSQL outside Cloud SQL (stdin, never echoed). */
-  readSecret: () => Promise<string>;
-  /** Base delay between tries of a binding that names a just-created account. */
-  retryDelayMs: number;
+  /** The DATABASE_URL of a PostgreSQL outside Cloud SQL (default: stdin, never echoed). */
+  readSecret?: () => Promise<string>;
+  /** Base delay between tries of a binding that names a just-created account (default 2 s). */
+  retryDelayMs?: number;
 }
 
 const EMPTY: State = { projectNumber: 'PROJECT_NUMBER', apis: [], secret: false, policies: {} };
@@ -47,7 +47,8 @@ export async function runBootstrap(o: Options, io: BootstrapIO): Promise<number>
       o.githubRepoId ?? (o.dryRun ? 'REPOSITORY_ID' : await repositoryId(o.github, io.env)),
     // base64url needs no escaping in a URL.
     password: o.dryRun ? '<generated>' : randomBytes(24).toString('base64url'),
-    databaseUrl: async () => databaseUrlFrom(await io.readSecret()),
+    databaseUrl: async () =>
+      databaseUrlFrom(await (io.readSecret?.() ?? readSecret('DATABASE_URL (not echoed): '))),
   };
   if (o.dryRun) return dryRun(o, [...planApis([], o), ...plan(EMPTY, o, n, inputs)], io);
   const say = (line: string) => o.json || io.stdout(redact(line, [inputs.password]));
@@ -71,7 +72,7 @@ export async function runBootstrap(o: Options, io: BootstrapIO): Promise<number>
         const racing =
           w.argv.includes('add-iam-policy-binding') && /not-found|bad-arguments/.test(kind);
         if (!racing || attempt === 5) throw err;
-        await new Promise((r) => setTimeout(r, io.retryDelayMs * attempt));
+        await new Promise((r) => setTimeout(r, (io.retryDelayMs ?? 2000) * attempt));
       }
     }
   };

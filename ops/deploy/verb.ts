@@ -36,14 +36,14 @@ const FORMS: Record<string, [RegExp, string]> = {
   'cloudsql-instance': [/^[a-z][a-z0-9-]*:[a-z0-9-]+:[a-z0-9-]+$/, 'PROJECT:REGION:INSTANCE'],
   'ready-timeout': [/^[1-9]\d*$/, 'a whole number of seconds'],
 };
-const FLAGS: Record<string, { type: 'string' | 'boolean' }> = Object.fromEntries(
+const FLAGS = args.flags(
   [
     ...['step', 'project', 'region', 'service', 'image', 'sha', 'revision-suffix', 'url'],
     ...['runtime-service-account', 'database-url-secret', 'cloudsql-instance', 'revision'],
     ...['ready-timeout', 'failed-step', 'previous'],
-  ].map((f) => [f, { type: 'string' }]),
+  ],
+  ['json'],
 );
-FLAGS.json = { type: 'boolean' };
 
 export async function runDeploy(argv: string[], ctx: IO & { env: Env }): Promise<number> {
   const v = args.parseFlags(argv, FLAGS);
@@ -58,9 +58,6 @@ export async function runDeploy(argv: string[], ctx: IO & { env: Env }): Promise
   for (const name of new Set(steps.flatMap((s) => NEEDS[s] ?? [])))
     if (step || !['url', 'revision'].includes(name)) args.requireString(v, name);
   const [project, region, service = DEFAULT_SERVICE] = ['project', 'region', 'service'].map(flag);
-  if (project) args.validateProject(project);
-  if (region) args.validateRegion(region);
-  args.validateService(service);
   const names = deriveNames(project ?? '', region ?? '', service);
 
   const t: Target = { ...names, gcloud: createGcloud({ env: ctx.env }), log: ctx.stderr };

@@ -57,9 +57,9 @@ async function live(o: DoctorOptions, env: Env): Promise<Finding[] | string> {
   return liveFindings(g, { ...o, project: o.project });
 }
 
-export async function doctorReport(o: DoctorOptions, env: Env) {
+export async function runDoctor(o: DoctorOptions, io: IO & { env: Env }): Promise<number> {
   const findings = await offlineFindings(o.repoDir);
-  const liveFound = await live(o, env);
+  const liveFound = await live(o, io.env);
   const ran = typeof liveFound !== 'string';
   if (ran) findings.push(...liveFound);
   else {
@@ -71,19 +71,15 @@ export async function doctorReport(o: DoctorOptions, env: Env) {
   const errors = findings.filter((f) => f.severity === 'error').length;
   const warnings = findings.filter((f) => f.severity === 'warning').length;
   const reason = ran ? `project ${o.project}` : liveFound;
-  return { ok: errors === 0, repo: o.repoDir, errors, warnings, live: { ran, reason }, findings };
-}
-
-export async function runDoctor(o: DoctorOptions, io: IO & { env: Env }): Promise<number> {
-  const report = await doctorReport(o, io.env);
-  if (o.json) printJson(io, { command: 'doctor', ...report });
+  const report = { repo: o.repoDir, errors, warnings, live: { ran, reason }, findings };
+  if (o.json) printJson(io, { command: 'doctor', ok: errors === 0, ...report });
   else {
     const order = { error: 0, warning: 1, info: 2 };
-    for (const f of report.findings.toSorted((a, b) => order[a.severity] - order[b.severity]))
+    for (const f of findings.toSorted((a, b) => order[a.severity] - order[b.severity]))
       io.stdout(
         `${f.severity.toUpperCase().padEnd(7)} [pitfall ${f.pitfall ?? '-'}] ${f.id}: ${f.message}\n        fix: ${f.fix}`,
       );
-    io.stdout(`\ndoctor: ${report.errors} error(s), ${report.warnings} warning(s)`);
+    io.stdout(`\ndoctor: ${errors} error(s), ${warnings} warning(s)`);
   }
-  return report.ok ? EXIT.ok : EXIT.failure;
+  return errors === 0 ? EXIT.ok : EXIT.failure;
 }

@@ -58,87 +58,81 @@ export function classify(r: Result, c: FailureContext): Failure {
   const why = detail(s);
   const reason = field(s, 'reason', '[A-Z_]+');
   const service = field(s, 'services?', '[a-z0-9-]+\\.googleapis\\.com');
-  const out = (kind: Kind, because: string, fix: string): Failure => ({
-    kind,
-    what: c.what,
-    why: because,
-    fix,
-  });
-
-  if (r.code === 127) {
-    return out(
+  const permission = field(s, 'permission', '[\\w.]+');
+  // The first class whose sign gcloud shows wins: [kind, sign, why, fix].
+  const classes: Array<[Kind, boolean, string, string]> = [
+    [
       'gcloud-missing',
+      r.code === 127,
       'gcloud is not installed or not on PATH',
       'install the Google Cloud CLI (https://cloud.google.com/sdk/docs/install), then: gcloud auth login',
-    );
-  }
-  if (/You do not currently have an active account selected/.test(s)) {
-    return out('not-logged-in', 'gcloud has no credentials', 'gcloud auth login');
-  }
-  if (/gcloud crashed \((?:Connection|Proxy)Error\)/.test(s)) {
-    return out(
+    ],
+    [
+      'not-logged-in',
+      /You do not currently have an active account selected/.test(s),
+      'gcloud has no credentials',
+      'gcloud auth login',
+    ],
+    [
       'network',
+      /gcloud crashed \((?:Connection|Proxy)Error\)/.test(s),
       'gcloud could not reach Google Cloud',
       'check the network and any proxy, then run it again (gcloud info --run-diagnostics tests the connection)',
-    );
-  }
-  if (reason === 'SERVICE_DISABLED') {
-    return out(
+    ],
+    [
       'api-disabled',
+      reason === 'SERVICE_DISABLED',
       `the ${service} API is not enabled on project ${p}`,
       `gcloud services enable ${service} --project=${p}`,
-    );
-  }
-  if (reason === 'BILLING_DISABLED' || reason === 'UREQ_PROJECT_BILLING_NOT_FOUND') {
-    return out(
+    ],
+    [
       'billing-disabled',
+      reason === 'BILLING_DISABLED' || reason === 'UREQ_PROJECT_BILLING_NOT_FOUND',
       `billing is not enabled on project ${p}`,
       `gcloud billing projects link ${p} --billing-account=ACCOUNT_ID (gcloud billing accounts list shows yours)`,
-    );
-  }
-  if (/^RESOURCE_EXHAUSTED\b/.test(why)) {
-    return out(
+    ],
+    [
       'quota',
+      /^RESOURCE_EXHAUSTED\b/.test(why),
       `a quota ran out: ${why.replace(/^RESOURCE_EXHAUSTED: /, '')}`,
       `wait a minute and run it again; to raise the quota: https://console.cloud.google.com/iam-admin/quotas?project=${p}`,
-    );
-  }
-  if (/^PERMISSION_DENIED\b/.test(why)) {
-    const permission = field(s, 'permission', '[\\w.]+');
-    const role = c.role ?? 'roles/owner';
-    return out(
+    ],
+    [
       'permission-denied',
-      `${c.member ?? 'the active gcloud account'} lacks ${permission ? `the permission ${permission}` : 'a permission'} on project ${p}`,
-      `gcloud projects add-iam-policy-binding ${p} --member=${c.member ?? 'user:$(gcloud config get account)'} --role=${role} (as a project owner)`,
-    );
-  }
-  if (/\] not found|^NOT_FOUND\b/.test(why)) {
-    return out(
+      /^PERMISSION_DENIED\b/.test(why),
+      `the active gcloud account lacks ${permission ? `the permission ${permission}` : 'a permission'} on project ${p}`,
+      `gcloud projects add-iam-policy-binding ${p} --member=user:$(gcloud config get account) --role=${c.role ?? 'roles/owner'} (as a project owner)`,
+    ],
+    [
       'not-found',
+      /\] not found|^NOT_FOUND\b/.test(why),
       why,
       `check the name and the project (${p}); bootstrap creates what is missing`,
-    );
-  }
-  if (/is the subject of a conflict|^ALREADY_EXISTS\b/.test(why)) {
-    return out(
+    ],
+    [
       'already-exists',
+      /is the subject of a conflict|^ALREADY_EXISTS\b/.test(why),
       why,
       'it was created meanwhile; run the same command again: it skips what exists',
-    );
-  }
-  if (r.code === 2) {
-    return out(
+    ],
+    [
       'bad-arguments',
+      r.code === 2,
       `gcloud rejected the command line: ${why}`,
       'gcloud components update (an older gcloud lacks this flag)',
-    );
-  }
-  if (/^INVALID_ARGUMENT\b/.test(why)) {
-    return out('bad-arguments', why, 'correct the value the message names, then run it again');
-  }
-  return out(
+    ],
+    [
+      'bad-arguments',
+      /^INVALID_ARGUMENT\b/.test(why),
+      why,
+      'correct the value the message names, then run it again',
+    ],
+  ];
+  const [kind, , because, fix] = classes.find(([, sign]) => sign) ?? [
     'unknown',
+    true,
     why || `gcloud exited with code ${r.code}`,
     `see what gcloud sent: gcloud ${r.argv.join(' ')} --verbosity=debug`,
-  );
+  ];
+  return { kind, what: c.what, why: because, fix };
 }

@@ -1,7 +1,7 @@
 // The one place that spawns gcloud (and gh). Everything else builds argv
 // arrays and reads the parsed JSON; a failure becomes a GcloudError whose
 // message is one line: what failed, why, and the fix.
-import { spawn } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { classify, type Failure } from './errors.ts';
 
 export type Env = Record<string, string | undefined>;
@@ -19,8 +19,6 @@ export interface FailureContext {
   project: string;
   /** The role that lets the caller do it, named in a permission-denied fix (default roles/owner). */
   role?: string;
-  /** Who gets that role (default: the active gcloud account). */
-  member?: string;
 }
 
 export class GcloudError extends Error {
@@ -55,27 +53,17 @@ export function createGcloud(o: { env: Env; bin?: string }): Gcloud {
   const run = (argv: string[], input: Input = '') =>
     new Promise<Result>((resolve) => {
       const { stdin = '', timeoutMs } = typeof input === 'string' ? { stdin: input } : input;
-      const child = spawn(bin, argv, { env, timeout: timeoutMs });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.setEncoding('utf8').on('data', (c: string) => {
-        stdout += c;
+      const options = { env, timeout: timeoutMs, maxBuffer: Number.POSITIVE_INFINITY };
+      const child = execFile(bin, argv, options, (err, stdout, stderr) => {
+        // err.code: the exit code (null when killed), or a string when the process did not start.
+        if (typeof err?.code !== 'string')
+          return resolve({ argv, code: err ? (err.code ?? 1) : 0, stdout, stderr });
+        const code = err.code === 'ENOENT' ? 127 : 1;
+        resolve({ argv, code, stdout, stderr: `${bin}: ${err.message}` });
       });
-      child.stderr.setEncoding('utf8').on('data', (c: string) => {
-        stderr += c;
-      });
-      child.on('error', (err: NodeJS.ErrnoException) =>
-        resolve({
-          argv,
-          code: err.code === 'ENOENT' ? 127 : 1,
-          stdout,
-          stderr: `${bin}: ${err.message}`,
-        }),
-      );
-      child.on('close', (code) => resolve({ argv, code: code ?? 1, stdout, stderr }));
       // The child may exit before it reads stdin; its exit code tells the story.
-      child.stdin.on('error', () => {});
-      child.stdin.end(stdin);
+      child.stdin?.on('error', () => {});
+      child.stdin?.end(stdin);
     });
   const must = async (argv: string[], context: FailureContext, input?: Input) => {
     const r = await run(argv, input);
