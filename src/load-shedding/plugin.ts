@@ -13,6 +13,7 @@ import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import type { Config } from '../config/env.ts';
 import { ApiError } from '../errors/api-error.ts';
+import { count } from '../metrics/runtime.ts';
 
 const RETRY_AFTER_S = 1;
 // With request-based billing Cloud Run throttles the CPU between requests,
@@ -29,6 +30,7 @@ export default fp<{ config: Config }>(
       eventLoopUtilizationMode: 'interval',
       pressureHandler: () => {
         if (app.memoryUsage().eventLoopUtilized < BUSY_UTILISATION) return;
+        count('requestsShed');
         return Promise.reject(
           new ApiError(
             503,

@@ -11,6 +11,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import type { Config } from '../config/env.ts';
 import { ApiError } from '../errors/api-error.ts';
+import { count } from '../metrics/runtime.ts';
 import { connectRedis } from './redis.ts';
 
 const WINDOW_S = 60;
@@ -54,13 +55,14 @@ export default fp<{ config: Config }>(
       const policy = POLICY[key[0] as keyof typeof POLICY];
       reply.header('ratelimit-policy', `"${policy}";q=${max};w=${WINDOW_S}`);
       reply.header('ratelimit', `"${policy}";r=${result.remaining};t=${result.ttlInSeconds}`);
-      if (result.isExceeded)
-        throw new ApiError(
-          429,
-          'Too many requests',
-          { limit: max, window_seconds: WINDOW_S },
-          { 'retry-after': String(result.ttlInSeconds) },
-        );
+      if (!result.isExceeded) return;
+      count('rateLimited');
+      throw new ApiError(
+        429,
+        'Too many requests',
+        { limit: max, window_seconds: WINDOW_S },
+        { 'retry-after': String(result.ttlInSeconds) },
+      );
     });
   },
   { name: 'rate-limit' },
