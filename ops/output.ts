@@ -10,10 +10,9 @@ export interface IO {
 }
 
 export function processIO(): IO {
-  return {
-    stdout: (t) => process.stdout.write(t.endsWith('\n') ? t : `${t}\n`),
-    stderr: (t) => process.stderr.write(t.endsWith('\n') ? t : `${t}\n`),
-  };
+  const lines = (to: NodeJS.WriteStream) => (t: string) =>
+    to.write(t.endsWith('\n') ? t : `${t}\n`);
+  return { stdout: lines(process.stdout), stderr: lines(process.stderr) };
 }
 
 export function printJson(io: IO, value: unknown): void {

@@ -11,8 +11,8 @@ const KEYS = ['gha-creds-0a1b2c3d.json', 'runway-deployer-key.json'];
 const SAMPLES = [...KEYS, ...KEYS.map((f) => `deploy/${f}`), '.env'];
 
 /** A credential by its name, or by its content (a service-account key, a private key). */
-export function isKeyFile(path: string, read: (p: string) => string | null): boolean {
-  const text = !KEY_NAME.test(path) && /\.(json|pem|key)$/i.test(path) ? read(path) : null;
+function isKey(repo: Repo, path: string): boolean {
+  const text = !KEY_NAME.test(path) && /\.(json|pem|key)$/i.test(path) ? repo.read(path) : null;
   return (
     KEY_NAME.test(path) ||
     (text !== null &&
@@ -29,7 +29,6 @@ export function credentials(repo: Repo): Found[] {
     const revoke = `${fix}, and revoke the key: gcloud iam service-accounts keys delete KEY_ID --iam-account=SA_EMAIL (Workload Identity Federation needs none)`;
     found.push({ id, severity: 'error', message, fix: revoke, file: f });
   };
-  const isKey = (p: string) => isKeyFile(p, (f) => repo.read(f));
 
   const tracked = repo.git(['ls-files', '-z']);
   // The repository's own .gitignore only: a global excludes file protects no one else.
@@ -40,7 +39,7 @@ export function credentials(repo: Repo): Found[] {
     const fix = 'Run doctor in a git clone of the repository';
     found.push({ id: 'not-a-git-work-tree', severity: 'warning', message, fix });
   }
-  for (const f of tracked?.split('\0').filter((p) => p && isKey(p)) ?? [])
+  for (const f of tracked?.split('\0').filter((p) => p && isKey(repo, p)) ?? [])
     key(f, 'key-file-tracked', 'tracked by git', `git rm --cached ${f}`);
   const notIgnored = SAMPLES.filter((s) => ignored && !ignored.includes(s));
   if (notIgnored.length) {
@@ -55,7 +54,8 @@ export function credentials(repo: Repo): Found[] {
     const context = ignoreRules.default().add(rules ?? '');
     const where = 'in the Docker build context: COPY . . puts it in the image';
     for (const f of repo.glob('**/*.{json,pem,key,p12}').filter((p) => !context.ignores(p)))
-      if (isKey(f)) key(f, 'key-file-in-docker-context', where, `Delete ${f} or .dockerignore it`);
+      if (isKey(repo, f))
+        key(f, 'key-file-in-docker-context', where, `Delete ${f} or .dockerignore it`);
     const sent = SAMPLES.filter((s) => !context.ignores(s));
     if (sent.length) {
       const message =
