@@ -149,7 +149,7 @@ describe('doctor rules on the fixture', () => {
   });
 
   it("reads the Cloud SQL tier that bootstrap creates: db-g1-small's 50 connections fit 4 × 10", async () => {
-    const tier: Edit = ['ops/bootstrap/steps/cloudsql.ts', 'db-f1-micro', 'db-g1-small'];
+    const tier: Edit = ['ops/bootstrap/plan.ts', 'db-f1-micro', 'db-g1-small'];
     assert.deepEqual(
       await offlineFindings(fixture(tier, [SERVICE, 'value: "5"', 'value: "10"'])),
       [],

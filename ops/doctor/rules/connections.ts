@@ -4,7 +4,7 @@ import type { Repo } from '../repo.ts';
 import { SERVICE_YAML, service } from '../service-yaml.ts';
 import type { Found } from '../types.ts';
 
-export const CLOUDSQL_STEP = 'ops/bootstrap/steps/cloudsql.ts';
+export const CLOUDSQL_STEP = 'ops/bootstrap/plan.ts';
 /** Cloud SQL for PostgreSQL's default max_connections of the shared-core tiers. */
 export const TIER_CONNECTIONS: Record<string, number> = { 'db-f1-micro': 25, 'db-g1-small': 50 };
 /**
