@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 
 export const ITEMS = '/api/v1/items';
 
@@ -29,4 +29,12 @@ export function assertErrorBody(body: unknown, path: string) {
   assert.equal(typeof b.error, 'string');
   assert.equal(typeof b.details, 'object');
   assert.equal(b.path, path);
+}
+
+/** A 401 for a bad credential: the same words whichever check refused it. */
+export function assertInvalidCredential(res: LightMyRequestResponse, what: string): void {
+  assert.equal(res.statusCode, 401, what);
+  assert.equal(res.headers['www-authenticate'], 'Bearer realm="api", error="invalid_token"', what);
+  assertErrorBody(res.json(), ITEMS);
+  assert.deepEqual(res.json().details, { credentials: 'invalid or expired' }, what);
 }
