@@ -6,8 +6,7 @@
 //
 //   node bench/figures.ts bench/results/latest.json [TARGET]
 import { readFileSync } from 'node:fs';
-import { costOptions } from '../ops/cost/model.ts';
-import { SHAPES } from '../ops/cost/profile.ts';
+import { costOptions, LOAD_DEFAULTS } from '../ops/cost/model.ts';
 import { benchInputs } from '../ops/cost/run.ts';
 import { readBench } from './results.ts';
 
@@ -52,12 +51,7 @@ const months = volumes.map((requestsPerMonth) =>
   costOptions({
     ...inputs,
     requestsPerMonth,
-    concurrency: 80,
-    vcpu: 1,
-    minInstances: 0,
-    regionTier: 1,
-    kibPerRequest: 1,
-    shape: SHAPES.steady as number[],
+    ...LOAD_DEFAULTS,
   }),
 );
 console.log(

@@ -2,6 +2,7 @@
 // billing) and on Compute Engine E2 VMs, hour by hour over a traffic shape.
 // docs/choosing-a-platform.md writes out every formula used here.
 import prices from './prices.json' with { type: 'json' };
+import { SHAPES } from './profile.ts';
 
 export { prices };
 
@@ -18,6 +19,16 @@ export interface Load {
   /** relative request counts per hour: 24 (a day) or 168 (a week), repeated over the month */
   shape: number[];
 }
+
+/** What a load is unless a flag says otherwise: one vCPU serving 80 at once, scale to zero, steady traffic. */
+export const LOAD_DEFAULTS = {
+  concurrency: 80,
+  vcpu: 1,
+  minInstances: 0,
+  regionTier: 1,
+  kibPerRequest: 1,
+  shape: SHAPES.steady as number[],
+} satisfies Partial<Load>;
 
 export interface Option {
   id: string;

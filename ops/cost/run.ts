@@ -5,7 +5,15 @@ import { resolve } from 'node:path';
 import { readBench } from '../../bench/results.ts';
 import { parseFlags, UsageError } from '../args.ts';
 import { EXIT, type IO, printJson } from '../output.ts';
-import { breakEven, costOptions, hourlyRates, type Load, prices, sweep } from './model.ts';
+import {
+  breakEven,
+  costOptions,
+  hourlyRates,
+  LOAD_DEFAULTS,
+  type Load,
+  prices,
+  sweep,
+} from './model.ts';
 import { readProfileFile, SHAPES } from './profile.ts';
 
 export const COST_USAGE = `cost       The monthly cost of a traffic on Cloud Run and on Compute Engine, and the
@@ -93,11 +101,11 @@ async function cost(argv: string[], io: IO & { cwd: string }): Promise<number> {
     cpuMs: num('cpu-ms', measured?.cpuMs),
     latencyMs: num('latency-ms', measured?.latencyMs),
     memoryMib: num('memory-mib', measured?.memoryMib),
-    concurrency: num('concurrency', 80, false, true),
-    vcpu: num('vcpu', 1),
-    minInstances: num('min-instances', 0, true, true),
+    concurrency: num('concurrency', LOAD_DEFAULTS.concurrency, false, true),
+    vcpu: num('vcpu', LOAD_DEFAULTS.vcpu),
+    minInstances: num('min-instances', LOAD_DEFAULTS.minInstances, true, true),
     regionTier: tier === '2' ? 2 : 1,
-    kibPerRequest: num('kib-per-request', 1),
+    kibPerRequest: num('kib-per-request', LOAD_DEFAULTS.kibPerRequest),
     shape: SHAPES[profile] ?? read('profile-file', 'hourly.csv', readProfileFile),
   };
   let options: ReturnType<typeof costOptions>;

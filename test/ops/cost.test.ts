@@ -8,7 +8,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
-import { breakEven, costOptions, type Load, type Option } from '../../ops/cost/model.ts';
+import {
+  breakEven,
+  costOptions,
+  LOAD_DEFAULTS,
+  type Load,
+  type Option,
+} from '../../ops/cost/model.ts';
 import { SHAPES } from '../../ops/cost/profile.ts';
 import { runCost } from '../../ops/cost/run.ts';
 
@@ -17,12 +23,7 @@ const base: Load = {
   cpuMs: 5,
   latencyMs: 50,
   memoryMib: 256,
-  concurrency: 80,
-  vcpu: 1,
-  minInstances: 0,
-  regionTier: 1,
-  kibPerRequest: 1,
-  shape: SHAPES.steady as number[],
+  ...LOAD_DEFAULTS,
 };
 const cents = (options: Option[]) =>
   Object.fromEntries(options.map((o) => [o.id, Math.round(o.monthly_usd * 100) / 100]));
