@@ -134,6 +134,11 @@ async function doctor(argv: string[], ctx: CliContext): Promise<number> {
 }
 
 if (import.meta.main) {
+  // A reader that stops early (`| head`) closes the pipe: nothing is left to say.
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit();
+    throw err;
+  });
   process.exitCode = await main(process.argv.slice(2), {
     ...processIO(),
     env: process.env,
