@@ -53,8 +53,6 @@ export interface Grant {
   on: Target;
   member: string;
   role: string;
-  /** What fails without it. */
-  why?: string;
 }
 
 export interface GrantOptions {
@@ -91,50 +89,17 @@ export const ROLES = {
 export function grants(n: Names, o: GrantOptions): Grant[] {
   const runtime = sa(n.runtimeSa);
   const deployer = sa(n.deployerSa);
-  const grant = (on: Target, member: string, role: string, why: string) => ({
-    on,
-    member,
-    role,
-    why,
-  });
+  const grant = (on: Target, member: string, role: string) => ({ on, member, role });
   return [
-    grant(
-      'project',
-      runtime,
-      ROLES.writeLogs,
-      'the service cannot write logs through the Logging API',
-    ),
-    ...(o.withTraces
-      ? [grant('project', runtime, ROLES.traces, 'the service cannot export traces')]
-      : []),
-    ...(o.withCloudsql
-      ? [grant('project', runtime, ROLES.cloudsql, 'the service cannot reach Cloud SQL')]
-      : []),
-    grant(
-      'project',
-      deployer,
-      ROLES.deployRun(o),
-      'the deploy cannot create revisions, move traffic or run the migration job',
-    ),
-    grant(
-      'project',
-      deployer,
-      ROLES.readLogs,
-      'the deploy cannot show the logs of a failed migration or revision',
-    ),
-    grant('repository', deployer, ROLES.push, 'the deploy cannot push the image'),
-    grant(
-      'runtime',
-      deployer,
-      ROLES.actAs,
-      "deploys fail with Permission 'iam.serviceaccounts.actAs' denied",
-    ),
-    grant(
-      'secret',
-      runtime,
-      ROLES.readSecret,
-      'Cloud Run checks at deploy time that the service may read DATABASE_URL, and refuses the deploy',
-    ),
+    grant('project', runtime, ROLES.writeLogs),
+    ...(o.withTraces ? [grant('project', runtime, ROLES.traces)] : []),
+    ...(o.withCloudsql ? [grant('project', runtime, ROLES.cloudsql)] : []),
+    grant('project', deployer, ROLES.deployRun(o)),
+    grant('project', deployer, ROLES.readLogs),
+    grant('repository', deployer, ROLES.push),
+    grant('runtime', deployer, ROLES.actAs),
+    // Cloud Run checks at deploy time that the service may read DATABASE_URL.
+    grant('secret', runtime, ROLES.readSecret),
   ];
 }
 

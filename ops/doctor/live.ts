@@ -1,25 +1,25 @@
-// Live checks of the project, from the same state bootstrap reads and
-// against the same facts (ops/names.ts): pitfall 1, an API disabled or the
-// registry missing; pitfall 2, an account or the DATABASE_URL secret missing,
-// a role bootstrap grants missing, a role no account of ours may hold, or a
-// Workload Identity provider that trusts more than the repository's deploy
-// branch. Each fix is the exact command, or bootstrap for what it creates.
-import { bindingArgv, membersOf, rolesOf } from '../gcloud/iam.ts';
-import { cmd, type Gcloud, GcloudError, shellJoin } from '../gcloud/run.ts';
+// Live checks of the project: bootstrap's plan over the state doctor read.
+// Each write the plan would make is a finding (pitfall 1 for the APIs and the
+// registry, 2 for accounts, the secret, roles and Workload Identity), fixed by
+// the write's own gcloud command, or by bootstrap where the write needs what
+// only bootstrap has (stdin, or the GitHub repository id).
+
+import { type Options, plan, planApis } from '../bootstrap/plan.ts';
+import { membersOf, rolesOf } from '../gcloud/iam.ts';
+import { type Gcloud, GcloudError, shellJoin } from '../gcloud/run.ts';
 import { readProject, readState, type State } from '../gcloud/state.ts';
 import {
   DEFAULT_SERVICE,
-  DEPLOY_REF,
   deriveNames,
-  FORBIDDEN_ROLES,
-  grants,
   pinnedRepositoryId,
   ROLES,
   repositoryPrincipal,
-  requiredApis,
   sa,
 } from '../names.ts';
 import type { DoctorOptions, Finding } from './types.ts';
+
+/** Stands for what only bootstrap knows: a new password, or a repository id nothing names. */
+const UNKNOWN = 'BOOTSTRAP_INPUT';
 
 export async function liveFindings(
   g: Gcloud,
@@ -28,136 +28,60 @@ export async function liveFindings(
   const n = deriveNames(o.project, o.region ?? '', o.service);
   let s: State;
   try {
-    s = await readState(g, n, await readProject(g, n));
+    s = await readState(g, n, await readProject(g, n), { sql: true });
   } catch (err) {
     if (!(err instanceof GcloudError)) throw err;
+    const fix = err.failure.fix;
     return [
-      {
-        id: 'live-checks-failed',
-        pitfall: null,
-        severity: 'warning',
-        message: err.message,
-        fix: err.failure.fix,
-      },
+      { id: 'live-checks-failed', pitfall: null, severity: 'warning', message: err.message, fix },
     ];
   }
-  const out: Finding[] = [];
-  const found = (pitfall: 1 | 2, id: string, message: string, fix: string) =>
-    out.push({ id, pitfall, severity: 'error', message, fix });
-  const gcloud = (argv: string[]) => shellJoin(['gcloud', ...argv]);
+  // The options the project was bootstrapped with, read from what it holds.
+  const held = (email: string, role: string) =>
+    rolesOf(s.policies.project, sa(email)).includes(role);
+  const keep = s.repository?.cleanupPolicies?.['keep-recent']?.mostRecentVersions?.keepCount;
+  const b: Options = {
+    project: o.project,
+    region: o.region ?? 'REGION',
+    github: o.github ?? 'OWNER/REPO',
+    service: o.service,
+    keep: keep ?? 0,
+    public: held(n.deployerSa, ROLES.deployRun({ public: true })),
+    withTraces: held(n.runtimeSa, ROLES.traces),
+    withCloudsql: held(n.runtimeSa, ROLES.cloudsql),
+    dryRun: false,
+    json: false,
+  };
+  // The repository the provider pins, else the one whose workflows may act as the deployer.
+  const prefix = repositoryPrincipal(s.projectNumber, n, '');
+  const bound = membersOf(s.policies.deployer, ROLES.impersonate)
+    .filter((m) => m.startsWith(prefix) && /^\d+$/.test(m.slice(prefix.length)))
+    .map((m) => m.slice(prefix.length));
+  const repositoryId =
+    pinnedRepositoryId(s.provider?.attributeCondition) ??
+    (bound.length === 1 ? bound[0] : undefined) ??
+    UNKNOWN;
+
   const bootstrap = [
-    `npm run runway -- bootstrap --project ${o.project} --region ${o.region ?? 'REGION'} --github ${o.github ?? 'OWNER/REPO'}`,
+    `npm run runway -- bootstrap --project ${b.project} --region ${b.region} --github ${b.github}`,
     ...(o.service === DEFAULT_SERVICE ? [] : [`--service ${o.service}`]),
+    ...(keep ? [`--keep ${keep}`] : []),
+    ...(b.public ? ['--public'] : []),
+    ...(b.withTraces ? ['--with-traces'] : []),
+    ...(b.withCloudsql ? ['--with-cloudsql'] : []),
   ].join(' ');
-
-  const missing = requiredApis().filter((a) => !s.apis.includes(a));
-  if (missing.length) {
-    found(
-      1,
-      'apis-disabled',
-      `APIs not enabled on ${o.project}: ${missing.join(', ')}`,
-      gcloud(cmd('services enable', ...missing, `--project=${o.project}`)),
-    );
-  }
-  if (o.region && !s.repository) {
-    found(
-      1,
-      'registry-missing',
-      `The Docker repository ${n.repository} does not exist in ${o.region}`,
-      bootstrap,
-    );
-  }
-
-  for (const [account, email] of [
-    [s.runtime, n.runtimeSa],
-    [s.deployer, n.deployerSa],
-  ] as const) {
-    if (!account) found(2, 'service-account-missing', `${email} does not exist`, bootstrap);
-    else if (account.disabled) {
-      found(
-        2,
-        'service-account-disabled',
-        `${email} is disabled`,
-        gcloud(cmd('iam service-accounts enable', email, `--project=${o.project}`)),
-      );
-    }
-  }
-  if (!s.secret) {
-    found(
-      2,
-      'database-url-secret-missing',
-      `The secret ${n.secret} (DATABASE_URL) does not exist: Cloud Run refuses a deploy whose secret it cannot resolve`,
-      `${bootstrap} (it reads DATABASE_URL from stdin, or add --with-cloudsql)`,
-    );
-  }
-  const member = (m: string) => (m === sa(n.runtimeSa) ? s.runtime : s.deployer);
-  for (const grant of grants(n, {})) {
-    // A policy is read only where the resource exists; a missing one is reported above.
-    if (!s.policies[grant.on] || !member(grant.member)) continue;
-    const held = rolesOf(s.policies[grant.on], grant.member);
-    // The deploy works with either Cloud Run role; run.admin is what --public grants.
-    const alike =
-      grant.role === ROLES.deployRun({})
-        ? [grant.role, ROLES.deployRun({ public: true })]
-        : [grant.role];
-    if (!held.some((r) => alike.includes(r))) {
-      found(
-        2,
-        'role-missing',
-        `${grant.member} lacks ${grant.role} on the ${grant.on}: ${grant.why}`,
-        gcloud(bindingArgv('add', grant, n)),
-      );
-    }
-  }
-  for (const m of [sa(n.runtimeSa), sa(n.deployerSa)]) {
-    for (const role of rolesOf(s.policies.project, m).filter((r) => FORBIDDEN_ROLES.includes(r))) {
-      found(
-        2,
-        'service-account-too-broad',
-        `${m} holds ${role} on the whole project`,
-        gcloud(bindingArgv('remove', { on: 'project', member: m, role }, n)),
-      );
-    }
-  }
-
-  const provider =
-    s.pool?.state === 'ACTIVE' && s.provider?.state === 'ACTIVE' ? s.provider : undefined;
-  const id = pinnedRepositoryId(provider?.attributeCondition);
-  if (!provider) {
-    found(
-      2,
-      'wif-provider-missing',
-      `The Workload Identity provider ${n.pool}/${n.provider} does not exist or is deleted`,
-      bootstrap,
-    );
-  } else if (!id) {
-    found(
-      2,
-      'wif-condition-unpinned',
-      `The provider ${n.provider} accepts ${JSON.stringify(provider.attributeCondition ?? '')}, not one repository on ${DEPLOY_REF}: other workflows can act as the deployer`,
-      bootstrap,
-    );
-  }
-  // One repository's workflows, and the pinned one's when the condition names it.
-  const allowed = repositoryPrincipal(s.projectNumber, n, id ?? '');
-  const impersonators = membersOf(s.policies.deployer, ROLES.impersonate);
-  const oneRepository = (m: string) =>
-    id ? m === allowed : m.startsWith(allowed) && /\/\d+$/.test(m);
-  for (const m of impersonators.filter((x) => !oneRepository(x))) {
-    found(
-      2,
-      'wif-binding-too-broad',
-      `${m} may act as the deployer: only the pinned repository should`,
-      gcloud(bindingArgv('remove', { on: 'deployer', member: m, role: ROLES.impersonate }, n)),
-    );
-  }
-  if (id && s.deployer && !impersonators.includes(allowed)) {
-    found(
-      2,
-      'wif-binding-missing',
-      `The deploy workflow cannot act as ${n.deployerSa}`,
-      gcloud(bindingArgv('add', { on: 'deployer', member: allowed, role: ROLES.impersonate }, n)),
-    );
-  }
-  return out;
+  const inputs = { projectNumber: s.projectNumber, repositoryId, password: UNKNOWN };
+  const writes = plan(s, b, n, { ...inputs, databaseUrl: async () => UNKNOWN });
+  return [...planApis(s.apis, b), ...writes]
+    .filter((w) => o.region || !w.argv.includes(n.repository))
+    .map((w) => ({
+      id: `bootstrap-${w.step}`,
+      pitfall: w.step === 'apis' || w.step === 'registry' ? 1 : 2,
+      severity: 'error',
+      message: `bootstrap would ${w.change}`,
+      fix:
+        w.stdin || w.argv.some((a) => a.includes(UNKNOWN))
+          ? `${w.step === 'database' && !b.withCloudsql ? 'printf %s "$DATABASE_URL" | ' : ''}${bootstrap}`
+          : shellJoin(['gcloud', ...w.argv]),
+    }));
 }

@@ -1,15 +1,16 @@
 // Every pitfall doctor looks for, described once: a finding's `pitfall` is a
 // key of this table. `checks` is what doctor looks at, `why` what goes wrong
-// when it is left. 1 and 2 are checked on the project (live.ts, with gcloud),
+// when it is left. 1 and 2 are checked on the project (live.ts: what bootstrap would change),
 // the others on the repository (rules/). DEPLOYMENT.md points here.
 export const PITFALLS = {
   1: {
-    checks: 'The APIs the pipeline calls are enabled and the Artifact Registry repository exists',
+    checks:
+      'The APIs the pipeline calls are enabled and the Artifact Registry repository exists, with its cleanup policy',
     why: 'The first deploy fails on a disabled API or a missing repository',
   },
   2: {
     checks:
-      'The deployer holds run.developer or run.admin, artifactregistry.writer on the repository and serviceAccountUser on the runtime account only; no owner, editor or project-wide serviceAccountUser; the Workload Identity provider pins the repository and no pool-wide principalSet may impersonate the deployer',
+      'Both accounts exist and are enabled, the DATABASE_URL secret exists and the runtime account may read it; the deployer holds run.developer or run.admin, artifactregistry.writer on the repository and serviceAccountUser on the runtime account only; no owner, editor or project-wide serviceAccountUser; the Workload Identity provider pins the repository and main, and no other principal may impersonate the deployer',
     why: 'Deploys fail on a missing permission, or any repository can deploy',
   },
   3: {

@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { describe, it } from 'node:test';
+import { attributeCondition } from '../../ops/names.ts';
 import { runCli } from '../standin/cli.ts';
 import type { Policy } from '../standin/iam.ts';
 import type { Standin } from '../standin/server.ts';
@@ -16,6 +17,7 @@ import {
   PROJECT,
   PROJECT_NUMBER,
   REGION,
+  REPOSITORY_ID,
 } from './helpers/cloud.ts';
 
 interface Finding {
@@ -27,6 +29,7 @@ interface Finding {
 
 const runtime = `serviceAccount:${n.runtimeSa}`;
 const deployer = `serviceAccount:${n.deployerSa}`;
+const condition = attributeCondition(REPOSITORY_ID);
 const BOOTSTRAP_FIX = `npm run runway -- bootstrap --project ${PROJECT} --region ${REGION} --github ${GITHUB}`;
 
 /** The live findings of `doctor` (pitfalls 1 and 2, or about the live run itself). */
@@ -48,29 +51,33 @@ const without = (policy: Policy, member: string, role: string) => {
 };
 
 describe('doctor live checks', { concurrency: true }, () => {
-  it('on an empty project: the APIs, the registry, the accounts, the secret and the provider are missing', async () => {
+  it('on an empty project: every write of the set-up, each step of it an id', async () => {
     const s = await cloud();
     try {
       const found = await liveFindings(s);
+      const ids = found.map((f) => f.id);
       assert.deepEqual(
-        found.map((f) => f.id),
-        [
-          'apis-disabled',
-          'registry-missing',
-          'service-account-missing',
-          'service-account-missing',
-          'database-url-secret-missing',
-          'wif-provider-missing',
-        ],
+        [...new Set(ids)],
+        ['apis', 'registry', 'accounts', 'database', 'iam', 'wif'].map((x) => `bootstrap-${x}`),
+      );
+      assert.deepEqual(
+        found.map((f) => f.pitfall),
+        ids.map((id) => (/apis|registry/.test(id) ? 1 : 2)),
       );
       assert.match(
         found[0]?.fix ?? '',
         new RegExp(`^gcloud services enable run\\.googleapis\\.com .*--project=${PROJECT}$`),
       );
-      assert.equal(found[1]?.fix, BOOTSTRAP_FIX);
-      assert.equal(
-        found[4]?.fix,
-        `${BOOTSTRAP_FIX} (it reads DATABASE_URL from stdin, or add --with-cloudsql)`,
+      assert.match(found[1]?.fix ?? '', /^gcloud artifacts repositories create runway /);
+      assert.equal(found[1]?.message, 'bootstrap would create the Docker repository runway');
+      // The cleanup policy and the secret go through stdin, the provider needs the
+      // GitHub repository id: bootstrap makes them.
+      assert.equal(found[2]?.fix, BOOTSTRAP_FIX);
+      const secret = found.find((f) => f.id === 'bootstrap-database');
+      assert.equal(secret?.fix, `printf %s "$DATABASE_URL" | ${BOOTSTRAP_FIX}`);
+      assert.deepEqual(
+        found.slice(-2).map((f) => f.fix),
+        [BOOTSTRAP_FIX, BOOTSTRAP_FIX],
       );
     } finally {
       await s.close();
@@ -95,33 +102,32 @@ describe('doctor live checks', { concurrency: true }, () => {
       assert.deepEqual(
         found.map((f) => [f.id, f.fix]),
         [
-          ['service-account-disabled', `gcloud iam service-accounts enable ${n.runtimeSa} ${p}`],
+          ['bootstrap-accounts', `gcloud iam service-accounts enable ${n.runtimeSa} ${p}`],
           [
-            'role-missing',
+            'bootstrap-iam',
             `gcloud projects add-iam-policy-binding ${PROJECT} --member=${deployer} --role=roles/logging.viewer --condition=None --format=none`,
           ],
           [
-            'role-missing',
+            'bootstrap-iam',
             `gcloud secrets add-iam-policy-binding ${n.secret} ${p} --member=${runtime} --role=roles/secretmanager.secretAccessor --format=none`,
           ],
           [
-            'service-account-too-broad',
+            'bootstrap-iam',
             `gcloud projects remove-iam-policy-binding ${PROJECT} --member=${deployer} --role=roles/editor --all --format=none`,
           ],
-          ['wif-condition-unpinned', BOOTSTRAP_FIX],
           [
-            'wif-binding-too-broad',
+            'bootstrap-wif',
+            `gcloud iam workload-identity-pools providers update-oidc ${n.provider} --issuer-uri=https://token.actions.githubusercontent.com --attribute-mapping=google.subject=assertion.sub,attribute.repository_id=assertion.repository_id,attribute.ref=assertion.ref '--attribute-condition=${condition.replaceAll("'", "'\\''")}' --workload-identity-pool=${n.pool} --location=global ${p}`,
+          ],
+          [
+            'bootstrap-wif',
             `gcloud iam service-accounts remove-iam-policy-binding ${n.deployerSa} ${p} '--member=${wide}' --role=roles/iam.workloadIdentityUser --format=none`,
           ],
         ],
       );
-      assert.match(
-        found[2]?.message ?? '',
-        /Cloud Run checks at deploy time that the service may read DATABASE_URL/,
-      );
-      assert.match(
-        found[1]?.message ?? '',
-        /cannot show the logs of a failed migration or revision/,
+      assert.equal(
+        found[2]?.message,
+        `bootstrap would grant roles/secretmanager.secretAccessor to ${runtime} on the secret`,
       );
 
       for (const { fix } of found.filter((f) => f.fix.startsWith('gcloud '))) {
@@ -145,6 +151,8 @@ describe('doctor live checks', { concurrency: true }, () => {
           wide,
         ),
       );
+      assert.equal(after.providers[`${n.pool}/${n.provider}`].attributeCondition, condition);
+      assert.deepEqual(await liveFindings(s), []);
     } finally {
       await s.close();
     }
