@@ -1,8 +1,6 @@
 // Measures the production image: size, file count and cold start (median of N
-// starts against PostgreSQL, each container held to 1 CPU and 512 MiB, as a
-// Cloud Run instance). The cold start recorded in
-// deploy/cloudrun/probe-budget.json comes from here; docs/container-image.md
-// has the figures and how they chose the base image.
+// starts against PostgreSQL, each held to 1 CPU and 512 MiB like a Cloud Run
+// instance), for docs/container-measurements.json and probe-budget.json.
 //
 //   TEST_DATABASE_URL=postgres://postgres@127.0.0.1:5432/test \
 //     node scripts/container-measure.ts [--runs 5] [--json FILE]
