@@ -64,9 +64,9 @@ export async function buildApp(
 
   const database = deps.database ?? (await openDatabase(config, logger));
   if (!deps.database) app.addHook('onClose', () => database.close());
-  database.traceQueries(tracing?.traceQuery);
-  const stopMetrics = startRuntimeMetrics(logger, () => database.poolPeaks?.());
-  app.addHook('onClose', async () => stopMetrics());
+  const metrics = startRuntimeMetrics(logger, () => database.poolPeaks?.());
+  app.addHook('onClose', async () => metrics.stop());
+  database.observeQueries({ trace: tracing?.traceQuery, failed: () => metrics.count('dbErrors') });
   const authenticator = createAuthenticator(config, database.db, logger);
   if (authenticator?.keys && config.environment === 'development')
     await ensureDevelopmentKey(authenticator.keys, Object.values(scopesOf('items')), logger);
@@ -97,9 +97,9 @@ export async function buildApp(
   // The API: shed under overload, then authenticate, count, authorise.
   await app.register(
     async (api) => {
-      await api.register(loadShedding, { config });
+      await api.register(loadShedding, { config, count: metrics.count });
       if (authenticator) await api.register(auth, { authenticator, config, resource: 'items' });
-      await api.register(rateLimits, { config });
+      await api.register(rateLimits, { config, count: metrics.count });
       await api.register(itemsRoutes, { service: createItemsService(database.db) });
     },
     { prefix: '/api/v1/items' },

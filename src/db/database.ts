@@ -1,6 +1,6 @@
 // What the rest of the service sees of the database, whichever engine is behind it.
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
-import type { QueryTracer } from './observe.ts';
+import type { QueryObserver } from './observe.ts';
 import type * as schema from './schema.ts';
 
 export type AppDatabase = PgDatabase<PgQueryResultHKT, typeof schema>;
@@ -12,8 +12,8 @@ export interface Database {
   ping(timeoutMs: number): Promise<void>;
   migrate(): Promise<void>;
   close(): Promise<void>;
-  /** Gives every query from now on a span through `tracer` (none: no spans). */
-  traceQueries(tracer?: QueryTracer): void;
+  /** Every query from now on goes through `observer` (spans, failures counted). */
+  observeQueries(observer: QueryObserver): void;
   /** The pool's busiest moment since the last call (PostgreSQL only). */
   poolPeaks?(): PoolPeaks;
 }

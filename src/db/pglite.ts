@@ -25,7 +25,7 @@ export async function openPglite(dataDir: string, log: Logger): Promise<Database
   ]);
   const client = new PGlite(dataDir);
   await client.waitReady;
-  const traceQueries = observeQueries(client);
+  const observe = observeQueries(client);
   const db = drizzle({ client, schema });
 
   return {
@@ -40,7 +40,7 @@ export async function openPglite(dataDir: string, log: Logger): Promise<Database
     async close() {
       if (!client.closed) await client.close();
     },
-    traceQueries,
+    observeQueries: observe,
   };
 }
 

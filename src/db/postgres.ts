@@ -26,7 +26,7 @@ export function openPostgres(config: Config, log: Logger, url: string): Database
   // An idle client whose server went away emits here; without a listener that
   // would crash the process instead of letting the pool replace the client.
   pool.on('error', (err) => log.warn({ err }, 'idle database connection lost'));
-  const traceQueries = observeQueries(pool);
+  const observe = observeQueries(pool);
   const now = (): PoolPeaks => ({
     inUse: pool.totalCount - pool.idleCount,
     waiting: pool.waitingCount,
@@ -60,7 +60,7 @@ export function openPostgres(config: Config, log: Logger, url: string): Database
     async close() {
       await pool.end();
     },
-    traceQueries,
+    observeQueries: observe,
     poolPeaks() {
       const seen = peaks;
       peaks = now();

@@ -13,7 +13,7 @@ import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import type { Config } from '../config/env.ts';
 import { ApiError } from '../errors/api-error.ts';
-import { count } from '../metrics/runtime.ts';
+import type { Count } from '../metrics/runtime.ts';
 
 const RETRY_AFTER_S = 1;
 // With request-based billing Cloud Run throttles the CPU between requests,
@@ -22,8 +22,8 @@ const RETRY_AFTER_S = 1;
 // that slept through a pause is not.
 const BUSY_UTILISATION = 0.9;
 
-export default fp<{ config: Config }>(
-  async (app: FastifyInstance, { config }) => {
+export default fp<{ config: Config; count: Count }>(
+  async (app: FastifyInstance, { config, count }) => {
     if (config.shedEventLoopDelayMs === 0) return;
     await app.register(underPressure, {
       maxEventLoopDelay: config.shedEventLoopDelayMs,

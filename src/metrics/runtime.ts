@@ -11,54 +11,53 @@ import type { PoolPeaks } from '../db/database.ts';
 export const METRICS_INTERVAL_MS = 60_000;
 export const METRICS_MESSAGE = 'runtime metrics';
 
-const counts = { dbErrors: 0, requestsShed: 0, rateLimited: 0 };
-export type Counter = keyof typeof counts;
-
+export type Counter = 'dbErrors' | 'requestsShed' | 'rateLimited';
 /**
  * Counts one event for the next metrics line. Load shedding calls it with
  * 'requestsShed' and rate limiting with 'rateLimited' for each request they
- * refuse; the database wrapper (src/db/observe.ts) with 'dbErrors'.
+ * refuse; the database's query observer (src/db/observe.ts) with 'dbErrors'.
  */
-export function count(counter: Counter): void {
-  counts[counter]++;
-}
+export type Count = (counter: Counter) => void;
 
 const ms = (ns: number) => Math.round(ns / 1e4) / 100;
 
-/** Writes a metrics line every `intervalMs`; the returned stop writes the last one. */
+/** Writes a metrics line every `intervalMs` of what `count` counted; `stop` writes the last one. */
 export function startRuntimeMetrics(
   log: Logger,
   poolPeaks: () => PoolPeaks | undefined,
   intervalMs = METRICS_INTERVAL_MS,
-): () => void {
+): { count: Count; stop: () => void } {
   const delay = monitorEventLoopDelay({ resolution: 20 });
   delay.enable();
-  const written = { ...counts };
+  const counts: Record<Counter, number> = { dbErrors: 0, requestsShed: 0, rateLimited: 0 };
   const write = () => {
     const pool = poolPeaks();
     log.info(
       {
         runtime: {
           ...(pool && { dbPoolInUse: pool.inUse, dbPoolWaiting: pool.waiting }),
-          dbErrors: counts.dbErrors - written.dbErrors,
-          requestsShed: counts.requestsShed - written.requestsShed,
-          rateLimited: counts.rateLimited - written.rateLimited,
+          ...counts,
           eventLoopDelayP99Ms: ms(delay.percentile(99)),
           eventLoopDelayMaxMs: ms(delay.max),
         },
       },
       METRICS_MESSAGE,
     );
-    Object.assign(written, counts);
+    Object.assign(counts, { dbErrors: 0, requestsShed: 0, rateLimited: 0 });
     delay.reset();
   };
   // A timer, not a hook on requests: under request-based billing the CPU is
   // throttled between requests, so a tick that falls there runs at the next
   // request instead; nothing is lost, as nothing is counted in between.
   const timer = setInterval(write, intervalMs).unref();
-  return () => {
-    clearInterval(timer);
-    write();
-    delay.disable();
+  return {
+    count: (counter) => {
+      counts[counter]++;
+    },
+    stop: () => {
+      clearInterval(timer);
+      write();
+      delay.disable();
+    },
   };
 }

@@ -11,15 +11,15 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import type { Config } from '../config/env.ts';
 import { ApiError } from '../errors/api-error.ts';
-import { count } from '../metrics/runtime.ts';
+import type { Count } from '../metrics/runtime.ts';
 import { connectRedis } from './redis.ts';
 
 const WINDOW_S = 60;
 // What each policy counts by; the prefix keeps the two kinds of key apart.
 const POLICY = { p: 'principal', a: 'address' } as const;
 
-export default fp<{ config: Config }>(
-  async (app: FastifyInstance, { config }) => {
+export default fp<{ config: Config; count: Count }>(
+  async (app: FastifyInstance, { config, count }) => {
     const perPrincipal = config.rateLimitPerMinute;
     // Without authentication every caller is known only by its address.
     const perAddress = config.authDisabled ? perPrincipal : config.rateLimitAnonPerMinute;

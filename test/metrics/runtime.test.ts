@@ -5,7 +5,7 @@ import { Writable } from 'node:stream';
 import { test } from 'node:test';
 import { sql } from 'drizzle-orm';
 import pino from 'pino';
-import { count, METRICS_MESSAGE, startRuntimeMetrics } from '../../src/metrics/runtime.ts';
+import { METRICS_MESSAGE, startRuntimeMetrics } from '../../src/metrics/runtime.ts';
 import { backends } from '../helpers/database.ts';
 
 function capture() {
@@ -24,7 +24,7 @@ const runtime = (line: Record<string, unknown> | undefined) =>
 
 test('each line counts the events since the previous one, with the pool peaks and the event loop delay', async () => {
   const { log, lines } = capture();
-  const stop = startRuntimeMetrics(log, () => ({ inUse: 7, waiting: 2 }), 50);
+  const { count, stop } = startRuntimeMetrics(log, () => ({ inUse: 7, waiting: 2 }), 50);
   count('requestsShed');
   count('requestsShed');
   count('rateLimited');
@@ -55,7 +55,8 @@ for (const backend of backends()) {
   test(`${backend.name}: a failed query is counted unless the client's values caused it`, async () => {
     const database = await backend.open();
     const { log, lines } = capture();
-    const stop = startRuntimeMetrics(log, () => undefined, 60_000);
+    const { count, stop } = startRuntimeMetrics(log, () => undefined, 60_000);
+    database.observeQueries({ failed: () => count('dbErrors') });
     await assert.rejects(database.db.execute(sql`SELECT * FROM no_such_table`));
     await assert.rejects(database.db.execute(sql`SELECT 1 / 0`));
     stop();
