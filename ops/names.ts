@@ -26,6 +26,8 @@ export function deriveNames(project: string, region: string, service = DEFAULT_S
     dbUser: service.replaceAll('-', '_'),
     /** Secret Manager secret holding DATABASE_URL. */
     secret: `${service}-database-url`,
+    /** Secret Manager secret holding API_KEY_PEPPER, which every API key's hash depends on. */
+    pepper: `${service}-api-key-pepper`,
   };
 }
 export type Names = ReturnType<typeof deriveNames>;
@@ -48,7 +50,7 @@ export function requiredApis(o: { withCloudsql?: boolean; withTraces?: boolean }
 }
 
 /** Where a role is granted: the project, or one resource. */
-export type Target = 'project' | 'repository' | 'runtime' | 'deployer' | 'secret';
+export type Target = 'project' | 'repository' | 'runtime' | 'deployer' | 'secret' | 'pepper';
 export interface Grant {
   on: Target;
   member: string;
@@ -83,7 +85,7 @@ export const ROLES = {
  * resource. The deployer pushes to one repository, acts as the runtime account
  * only, deploys Cloud Run services and jobs (run.developer: revisions, traffic,
  * jobs, executions; run.admin only to make a service public) and reads logs;
- * the runtime account writes logs, reads its one secret, and with the options
+ * the runtime account writes logs, reads its two secrets, and with the options
  * connects to Cloud SQL and writes traces.
  */
 export function grants(n: Names, o: GrantOptions): Grant[] {
@@ -98,8 +100,9 @@ export function grants(n: Names, o: GrantOptions): Grant[] {
     grant('project', deployer, ROLES.readLogs),
     grant('repository', deployer, ROLES.push),
     grant('runtime', deployer, ROLES.actAs),
-    // Cloud Run checks at deploy time that the service may read DATABASE_URL.
+    // Cloud Run checks at deploy time that the service may read DATABASE_URL and API_KEY_PEPPER.
     grant('secret', runtime, ROLES.readSecret),
+    grant('pepper', runtime, ROLES.readSecret),
   ];
 }
 

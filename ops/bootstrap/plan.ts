@@ -1,7 +1,7 @@
 // What bootstrap changes, decided from the project's state alone: every
 // write is a gcloud command for something missing or wrong, in dependency
-// order (accounts before the bindings that name them, the secret before its
-// binding, the pool before its provider). On an empty state the plan is the
+// order (accounts before the bindings that name them, the secrets before
+// their bindings, the pool before its provider). On an empty state the plan is the
 // whole set-up, which is what --dry-run prints.
 import { bindingArgv, membersOf, rolesOf } from '../gcloud/iam.ts';
 import { cmd } from '../gcloud/run.ts';
@@ -39,6 +39,8 @@ export const STEPS = {
   registry: 'Docker repository with a cleanup policy',
   accounts: 'Runtime and deployer service accounts',
   database: 'DATABASE_URL secret (and with --with-cloudsql its Cloud SQL database)',
+  pepper:
+    'API_KEY_PEPPER secret, made once and never replaced (a new pepper invalidates every key)',
   iam: 'Least-privilege roles, nothing broader',
   wif: 'Workload Identity Federation pinned to the repository and the deploy branch',
 };
@@ -60,6 +62,8 @@ export interface Inputs {
   password: string;
   /** The operator's DATABASE_URL, read only if the secret is missing (without --with-cloudsql). */
   databaseUrl: () => Promise<string>;
+  /** A new random API_KEY_PEPPER, asked for only when its secret is missing. */
+  pepper: () => string;
 }
 
 export function planApis(enabled: string[], o: Options): Write[] {
@@ -208,6 +212,22 @@ const database: Step = (add, s, o, n, i) => {
   else add(`create the secret ${n.secret} holding DATABASE_URL`, createSecret, url);
 };
 
+// Only when missing: a new pepper would turn every API key issued so far into a wrong key.
+const pepper: Step = (add, s, o, n, i) => {
+  if (s.pepper) return;
+  add(
+    `create the secret ${n.pepper} holding a random API_KEY_PEPPER`,
+    cmd(
+      'secrets create',
+      n.pepper,
+      '--replication-policy=automatic',
+      '--data-file=-',
+      `--project=${o.project}`,
+    ),
+    i.pepper,
+  );
+};
+
 const iam: Step = (add, s, o, n) => {
   const wanted = grants(n, o);
   for (const g of wanted) {
@@ -293,7 +313,7 @@ const wif: Step = (add, s, o, n, i) => {
 /** Every write, step by step, in the order they must run. */
 export function plan(s: State, o: Options, n: Names, i: Inputs): Write[] {
   const writes: Write[] = [];
-  for (const [step, fill] of Object.entries({ registry, accounts, database, iam, wif })) {
+  for (const [step, fill] of Object.entries({ registry, accounts, database, pepper, iam, wif })) {
     fill(
       (change, argv, stdin) =>
         writes.push({ step: step as StepId, change, argv, ...(stdin ? { stdin } : {}) }),

@@ -27,7 +27,13 @@ export interface BootstrapIO extends IO {
   retryDelayMs?: number;
 }
 
-const EMPTY: State = { projectNumber: 'PROJECT_NUMBER', apis: [], secret: false, policies: {} };
+const EMPTY: State = {
+  projectNumber: 'PROJECT_NUMBER',
+  apis: [],
+  secret: false,
+  pepper: false,
+  policies: {},
+};
 const URL_RULE = ConfigSchema.properties.DATABASE_URL;
 
 /** The DATABASE_URL bootstrap reads from stdin, held to the app's own rule for it. */
@@ -49,6 +55,8 @@ export async function runBootstrap(o: Options, io: BootstrapIO): Promise<number>
     password: o.dryRun ? '<generated>' : randomBytes(24).toString('base64url'),
     databaseUrl: async () =>
       databaseUrlFrom(await (io.readSecret?.() ?? readSecret('DATABASE_URL (not echoed): '))),
+    // 32 random bytes; base64url keeps it printable for the env variable.
+    pepper: () => randomBytes(32).toString('base64url'),
   };
   if (o.dryRun) return dryRun(o, [...planApis([], o), ...plan(EMPTY, o, n, inputs)], io);
   const say = (line: string) => o.json || io.stdout(redact(line, [inputs.password]));

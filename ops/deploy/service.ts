@@ -59,6 +59,7 @@ export function declaration(
   r: Release,
   version: string,
 ): Service {
+  const names = deriveNames(t.project, t.region, t.service);
   const values: Record<string, string | null> = {
     SERVICE: t.service,
     REGION: t.region,
@@ -67,9 +68,10 @@ export function declaration(
     SHORT_SHA: r.sha.slice(0, 7),
     IMAGE: r.image,
     RUNTIME_SERVICE_ACCOUNT: r.runtimeServiceAccount,
-    DEPLOYER_SERVICE_ACCOUNT: deriveNames(t.project, t.region, t.service).deployerSa,
+    DEPLOYER_SERVICE_ACCOUNT: names.deployerSa,
     APP_VERSION: version,
     DATABASE_URL_SECRET: r.databaseUrlSecret,
+    API_KEY_PEPPER_SECRET: names.pepper,
     CLOUDSQL_INSTANCE: r.cloudsqlInstance ?? null,
   };
   const fill = (node: unknown): unknown => {

@@ -1,6 +1,6 @@
 // Live checks of the project: bootstrap's plan over the state doctor read.
 // Each write the plan would make is a finding (pitfall 1 for the APIs and the
-// registry, 2 for accounts, the secret, roles and Workload Identity), fixed by
+// registry, 2 for accounts, the secrets, roles and Workload Identity), fixed by
 // the write's own gcloud command, or by bootstrap where the write needs what
 // only bootstrap has (stdin, or the GitHub repository id).
 
@@ -71,7 +71,11 @@ export async function liveFindings(
     ...(b.withCloudsql ? ['--with-cloudsql'] : []),
   ].join(' ');
   const inputs = { projectNumber: s.projectNumber, repositoryId, password: UNKNOWN };
-  const writes = plan(s, b, n, { ...inputs, databaseUrl: async () => UNKNOWN });
+  const writes = plan(s, b, n, {
+    ...inputs,
+    databaseUrl: async () => UNKNOWN,
+    pepper: () => UNKNOWN,
+  });
   return [...planApis(s.apis, b), ...writes]
     .filter((w) => o.region || !w.argv.includes(n.repository))
     .map((w) => ({

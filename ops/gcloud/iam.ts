@@ -1,6 +1,6 @@
 // IAM policies as gcloud reads and changes them, for every place a role of
 // ours is granted: the project, the repository, the two service accounts and
-// the secret. Bootstrap runs these commands; doctor prints them as fixes.
+// the two secrets. Bootstrap runs these commands; doctor prints them as fixes.
 import type { Grant, Names, Target } from '../names.ts';
 
 export interface Policy {
@@ -17,6 +17,7 @@ export function policyArgv(on: Target, verb: Verb, n: Names): string[] {
     runtime: ['iam', 'service-accounts', verb, n.runtimeSa, p],
     deployer: ['iam', 'service-accounts', verb, n.deployerSa, p],
     secret: ['secrets', verb, n.secret, p],
+    pepper: ['secrets', verb, n.pepper, p],
   }[on];
 }
 

@@ -32,6 +32,7 @@ export interface State {
   runtime?: Account;
   deployer?: Account;
   secret: boolean;
+  pepper: boolean;
   pool?: { name: string; state?: string };
   provider?: Provider;
   sql?: { instance: boolean; databases: string[]; users: string[] };
@@ -107,13 +108,14 @@ export async function readState(
     runtime: accounts.find((a) => a.email === n.runtimeSa),
     deployer: accounts.find((a) => a.email === n.deployerSa),
     secret: !!named(secrets, `secrets/${n.secret}`),
+    pepper: !!named(secrets, `secrets/${n.pepper}`),
     pool: named(pools, `workloadIdentityPools/${n.pool}`),
     policies: { project: projectPolicy ?? {} },
   };
   const instance = instances.some((i) => i.name === n.sqlInstance);
   const scope = [`--instance=${n.sqlInstance}`];
-  const targets = (['repository', 'runtime', 'deployer', 'secret'] as const).filter((t) =>
-    t === 'repository' ? s.repository : t === 'secret' ? s.secret : s[t],
+  const targets = (['repository', 'runtime', 'deployer', 'secret', 'pepper'] as const).filter(
+    (t) => s[t],
   );
   const [policies, providers, databases, users] = await Promise.all([
     Promise.all(targets.map(policy)),

@@ -46,6 +46,7 @@ const INPUTS = {
   repositoryId: REPOSITORY_ID,
   password: '',
   databaseUrl: async () => '',
+  pepper: () => '',
 };
 
 /** The roles a member holds in a stored policy, sorted. */
@@ -111,9 +112,10 @@ describe('bootstrap', { concurrency: true }, () => {
     assert.deepEqual(roles(state, `serviceAccounts/${n.runtimeSa}`, deployer), [
       'roles/iam.serviceAccountUser',
     ]);
-    assert.deepEqual(roles(state, `secrets/${n.secret}`, runtime), [
-      'roles/secretmanager.secretAccessor',
-    ]);
+    for (const secret of [n.secret, n.pepper])
+      assert.deepEqual(state.policies[`secrets/${secret}`].bindings, [
+        { role: 'roles/secretmanager.secretAccessor', members: [runtime] },
+      ]);
     assert.deepEqual(state.policies[`serviceAccounts/${n.deployerSa}`].bindings, [
       { members: [PRINCIPAL], role: 'roles/iam.workloadIdentityUser' },
     ]);
@@ -142,6 +144,30 @@ describe('bootstrap', { concurrency: true }, () => {
       `postgres://runway:${encodeURIComponent(password)}@/runway?host=/cloudsql/${PROJECT}:europe-west1:runway-pg`,
     );
     assert.ok(!result.stdout.includes(password) && !result.stderr.includes(password));
+  });
+
+  it('makes a random API_KEY_PEPPER of 32 bytes through stdin, only when its secret is missing', async () => {
+    const { state, result } = await bootstrapped();
+    const pepper = secretValue(state.secrets[n.pepper] as Secret);
+    assert.equal(Buffer.from(pepper, 'base64url').length, 32);
+    assert.ok(!result.stdout.includes(pepper) && !result.stderr.includes(pepper));
+    const empty: State = {
+      projectNumber: PROJECT_NUMBER,
+      apis: [],
+      secret: true,
+      pepper: false,
+      policies: {},
+    };
+    const inputs = { ...INPUTS, pepper: () => 'generated' };
+    const [create, ...others] = plan(empty, OPTIONS, n, inputs).filter((w) => w.step === 'pepper');
+    assert.deepEqual(others, []);
+    assert.equal(await create?.stdin?.(), 'generated');
+    assert.ok(create?.argv.includes('--data-file=-'));
+    const held = plan({ ...empty, pepper: true }, OPTIONS, n, inputs);
+    assert.deepEqual(
+      held.filter((w) => w.step === 'pepper'),
+      [],
+    );
   });
 
   it('prints every variable the deploy workflow reads', async () => {
@@ -233,7 +259,13 @@ describe('bootstrap', { concurrency: true }, () => {
   it('with Cloud SQL, a lost secret or user gets a new password, set on the user and stored in the secret', async () => {
     const s = await cloud((await bootstrapped()).state);
     const o: Options = { ...OPTIONS, withCloudsql: true };
-    const base: State = { projectNumber: PROJECT_NUMBER, apis: [], secret: true, policies: {} };
+    const base: State = {
+      projectNumber: PROJECT_NUMBER,
+      apis: [],
+      secret: true,
+      pepper: true,
+      policies: {},
+    };
     const run = async (state: State, password: string) => {
       const inputs = { ...INPUTS, password };
       const writes = plan(state, o, n, inputs).filter((w) => w.step === 'database');
@@ -338,7 +370,13 @@ describe('bootstrap', { concurrency: true }, () => {
 
   it('takes from stdin only a DATABASE_URL the app would accept, and hands it to gcloud on stdin', async () => {
     const url = 'postgres://app:pw@db:5432/app';
-    const empty: State = { projectNumber: PROJECT_NUMBER, apis: [], secret: false, policies: {} };
+    const empty: State = {
+      projectNumber: PROJECT_NUMBER,
+      apis: [],
+      secret: false,
+      pepper: false,
+      policies: {},
+    };
     const inputs = { ...INPUTS, databaseUrl: async () => url };
     const [secret, ...others] = plan(empty, OPTIONS, n, inputs).filter(
       (w) => w.step === 'database',

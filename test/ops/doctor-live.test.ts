@@ -58,7 +58,9 @@ describe('doctor live checks', { concurrency: true }, () => {
       const ids = found.map((f) => f.id);
       assert.deepEqual(
         [...new Set(ids)],
-        ['apis', 'registry', 'accounts', 'database', 'iam', 'wif'].map((x) => `bootstrap-${x}`),
+        ['apis', 'registry', 'accounts', 'database', 'pepper', 'iam', 'wif'].map(
+          (x) => `bootstrap-${x}`,
+        ),
       );
       assert.deepEqual(
         found.map((f) => f.pitfall),
@@ -75,6 +77,13 @@ describe('doctor live checks', { concurrency: true }, () => {
       assert.equal(found[2]?.fix, BOOTSTRAP_FIX);
       const secret = found.find((f) => f.id === 'bootstrap-database');
       assert.equal(secret?.fix, `printf %s "$DATABASE_URL" | ${BOOTSTRAP_FIX}`);
+      // A new pepper is bootstrap's to make: it never goes on a command line.
+      const pepper = found.find((f) => f.id === 'bootstrap-pepper');
+      assert.equal(
+        pepper?.message,
+        `bootstrap would create the secret ${n.pepper} holding a random API_KEY_PEPPER`,
+      );
+      assert.equal(pepper?.fix, BOOTSTRAP_FIX);
       assert.deepEqual(
         found.slice(-2).map((f) => f.fix),
         [BOOTSTRAP_FIX, BOOTSTRAP_FIX],
