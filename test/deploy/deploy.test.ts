@@ -209,13 +209,22 @@ describe('runway deploy, before any call', () => {
     );
   });
 
-  it('declares a service whose production config starts: Google ID tokens from the deployer', () => {
+  it('declares a service whose production config starts: Google ID tokens from the deployer, API keys under the pepper bootstrap made', () => {
     const container = NEW.declaration().spec.template.spec.containers[0];
+    // What each secret bootstrap makes holds, as the app's rules for it accept it.
+    const secrets: Record<string, string> = {
+      'runway-database-url': 'postgres://u:p@db/app',
+      'runway-api-key-pepper': 'p'.repeat(43),
+    };
     const env = Object.fromEntries(
-      (container?.env ?? []).map((e) => [e.name, e.value ?? 'postgres://u:p@db/app']),
+      (container?.env ?? []).map((e) => [
+        e.name,
+        e.value ?? secrets[e.valueFrom?.secretKeyRef.name ?? ''],
+      ]),
     );
     const config = loadConfig(env);
     assert.equal(config.environment, 'production');
     assert.match(env.AUTH_GOOGLE_SERVICE_ACCOUNTS ?? '', /^runway-deployer@/);
+    assert.equal(config.apiKeyPepper, secrets['runway-api-key-pepper']);
   });
 });
