@@ -4,6 +4,7 @@
 import { resolve } from 'node:path';
 import { KEYS_USAGE, runKeys } from '../src/auth/cli.ts';
 import { flags, optionalString, parseFlags, requireString, UsageError } from './args.ts';
+import { MONITORED_SERVICE } from './bootstrap/monitoring.ts';
 import { type BootstrapIO, runBootstrap } from './bootstrap/run.ts';
 import { COST_USAGE, runCost } from './cost/run.ts';
 import { runDeploy } from './deploy/verb.ts';
@@ -17,6 +18,7 @@ Verbs:
   bootstrap  Create or repair everything the deploy workflow needs in a Google Cloud project.
              --project P --region R --github OWNER/REPO [--github-repo-id N] [--service NAME]
              [--with-cloudsql] [--with-traces] [--public] [--keep N] [--dry-run] [--json]
+             [--with-monitoring --notify EMAIL]
              Without --with-cloudsql it reads DATABASE_URL from stdin (not echoed).
   doctor     Check the repository (always) and the project (when gcloud is authenticated)
              for the known deployment pitfalls, and print the fix for each finding.
@@ -81,10 +83,24 @@ async function bootstrap(argv: string[], ctx: CliContext): Promise<number> {
   const v = parseFlags(
     argv,
     flags(
-      ['project', 'region', 'github', 'github-repo-id', 'service', 'keep'],
-      ['with-cloudsql', 'with-traces', 'public', 'dry-run', 'json'],
+      ['project', 'region', 'github', 'github-repo-id', 'service', 'keep', 'notify'],
+      ['with-cloudsql', 'with-traces', 'with-monitoring', 'public', 'dry-run', 'json'],
     ),
   );
+  const withMonitoring = v['with-monitoring'] === true;
+  const notify = optionalString(v, 'notify');
+  const service = optionalString(v, 'service') ?? DEFAULT_SERVICE;
+  if (
+    withMonitoring !== (notify !== undefined) ||
+    (notify && !/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(notify))
+  )
+    throw new UsageError(
+      '--with-monitoring and --notify go together: --with-monitoring --notify EMAIL (the address the alerts go to)',
+    );
+  if (withMonitoring && service !== MONITORED_SERVICE)
+    throw new UsageError(
+      `--with-monitoring watches the service ${MONITORED_SERVICE}, which deploy/monitoring/ names in its filters: edit those files for --service ${service}`,
+    );
   const github = requireString(v, 'github');
   const githubRepoId = optionalString(v, 'github-repo-id');
   const keep = Number(optionalString(v, 'keep') ?? '10');
@@ -102,10 +118,12 @@ async function bootstrap(argv: string[], ctx: CliContext): Promise<number> {
       region: requireString(v, 'region'),
       github,
       githubRepoId,
-      service: optionalString(v, 'service') ?? DEFAULT_SERVICE,
+      service,
       keep,
       withCloudsql: v['with-cloudsql'] === true,
       withTraces: v['with-traces'] === true,
+      withMonitoring,
+      notify,
       public: v.public === true,
       dryRun: v['dry-run'] === true,
       json: v.json === true,

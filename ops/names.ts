@@ -33,7 +33,9 @@ export function deriveNames(project: string, region: string, service = DEFAULT_S
 export type Names = ReturnType<typeof deriveNames>;
 
 /** The APIs the pipeline and the service call. */
-export function requiredApis(o: { withCloudsql?: boolean; withTraces?: boolean } = {}): string[] {
+export function requiredApis(
+  o: { withCloudsql?: boolean; withTraces?: boolean; withMonitoring?: boolean } = {},
+): string[] {
   return [
     'run.googleapis.com',
     'artifactregistry.googleapis.com',
@@ -46,6 +48,7 @@ export function requiredApis(o: { withCloudsql?: boolean; withTraces?: boolean }
     ...(o.withCloudsql ? ['sqladmin.googleapis.com'] : []),
     // The service exports to Cloud Trace through the Telemetry API (docs/observability.md).
     ...(o.withTraces ? ['cloudtrace.googleapis.com', 'telemetry.googleapis.com'] : []),
+    ...(o.withMonitoring ? ['monitoring.googleapis.com'] : []),
   ];
 }
 

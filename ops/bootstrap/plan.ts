@@ -4,6 +4,7 @@
 // their bindings, the pool before its provider). On an empty state the plan is the
 // whole set-up, which is what --dry-run prints.
 import { bindingArgv, membersOf, rolesOf } from '../gcloud/iam.ts';
+import type { Rest } from '../gcloud/rest.ts';
 import { cmd } from '../gcloud/run.ts';
 import type { State } from '../gcloud/state.ts';
 import {
@@ -21,6 +22,7 @@ import {
   requiredApis,
   sa,
 } from '../names.ts';
+import { monitoring } from './monitoring.ts';
 
 export interface Options extends GrantOptions {
   project: string;
@@ -30,6 +32,9 @@ export interface Options extends GrantOptions {
   service: string;
   /** How many recent images the registry keeps. */
   keep: number;
+  withMonitoring?: boolean;
+  /** The address the alert policies notify (--with-monitoring). */
+  notify?: string;
   dryRun: boolean;
   json: boolean;
 }
@@ -43,6 +48,8 @@ export const STEPS = {
     'API_KEY_PEPPER secret, made once and never replaced (a new pepper invalidates every key)',
   iam: 'Least-privilege roles, nothing broader',
   wif: 'Workload Identity Federation pinned to the repository and the deploy branch',
+  monitoring:
+    'Dashboard, log-based metrics, uptime check, alert policies and SLOs (--with-monitoring)',
 };
 export type StepId = keyof typeof STEPS;
 
@@ -50,7 +57,9 @@ export interface Write {
   step: StepId;
   /** What it does, in words. */
   change: string;
-  argv: string[];
+  /** A gcloud command, or else a call of the Monitoring API that gcloud cannot make. */
+  argv?: string[];
+  rest?: Rest;
   /** Written to gcloud's stdin: secret values never go on argv. */
   stdin?: () => string | Promise<string>;
 }
@@ -64,6 +73,8 @@ export interface Inputs {
   databaseUrl: () => Promise<string>;
   /** A new random API_KEY_PEPPER, asked for only when its secret is missing. */
   pepper: () => string;
+  /** The name of the notification channel, once it exists (--with-monitoring). */
+  channel: () => Promise<string>;
 }
 
 export function planApis(enabled: string[], o: Options): Write[] {
@@ -80,8 +91,8 @@ export function planApis(enabled: string[], o: Options): Write[] {
 }
 
 /** A step adds, from what the project holds, a write for each thing missing or wrong. */
-type Add = (change: string, argv: string[], stdin?: Write['stdin']) => void;
-type Step = (add: Add, s: State, o: Options, n: Names, i: Inputs) => void;
+type Add = (change: string, how: string[] | Rest, stdin?: Write['stdin']) => void;
+export type Step = (add: Add, s: State, o: Options, n: Names, i: Inputs) => void;
 
 const registry: Step = (add, s, o, n) => {
   const repo = s.repository;
@@ -313,10 +324,16 @@ const wif: Step = (add, s, o, n, i) => {
 /** Every write, step by step, in the order they must run. */
 export function plan(s: State, o: Options, n: Names, i: Inputs): Write[] {
   const writes: Write[] = [];
-  for (const [step, fill] of Object.entries({ registry, accounts, database, pepper, iam, wif })) {
+  const steps = { registry, accounts, database, pepper, iam, wif, monitoring };
+  for (const [step, fill] of Object.entries(steps)) {
     fill(
-      (change, argv, stdin) =>
-        writes.push({ step: step as StepId, change, argv, ...(stdin ? { stdin } : {}) }),
+      (change, how, stdin) =>
+        writes.push({
+          step: step as StepId,
+          change,
+          ...(Array.isArray(how) ? { argv: how } : { rest: how }),
+          ...(stdin ? { stdin } : {}),
+        }),
       s,
       o,
       n,

@@ -4,6 +4,8 @@
 // nothing.
 import { randomBytes } from 'node:crypto';
 import { ConfigSchema } from '../../src/config/env.ts';
+import { emailChannel, listChannels } from '../gcloud/monitoring.ts';
+import { MONITORING_API, monitoringRest } from '../gcloud/rest.ts';
 import { createGcloud, type Env, GcloudError, shellJoin } from '../gcloud/run.ts';
 import { readProject, readState, type State } from '../gcloud/state.ts';
 import { deriveNames, requiredApis } from '../names.ts';
@@ -57,6 +59,7 @@ export async function runBootstrap(o: Options, io: BootstrapIO): Promise<number>
       databaseUrlFrom(await (io.readSecret?.() ?? readSecret('DATABASE_URL (not echoed): '))),
     // 32 random bytes; base64url keeps it printable for the env variable.
     pepper: () => randomBytes(32).toString('base64url'),
+    channel: async () => '<the channel created above>',
   };
   if (o.dryRun) return dryRun(o, [...planApis([], o), ...plan(EMPTY, o, n, inputs)], io);
   const say = (line: string) => o.json || io.stdout(redact(line, [inputs.password]));
@@ -65,6 +68,13 @@ export async function runBootstrap(o: Options, io: BootstrapIO): Promise<number>
   );
 
   const g = createGcloud({ env: io.env });
+  const rest = monitoringRest(g);
+  inputs.channel = async () => {
+    const channel = emailChannel(await listChannels(g, n), o.notify);
+    if (!channel)
+      throw new Error(`no notification channel for ${o.notify} was found after creating it`);
+    return channel.name;
+  };
   const done: Write[] = [];
   let step: StepId = 'apis';
   const write = async (w: Write) => {
@@ -73,12 +83,13 @@ export async function runBootstrap(o: Options, io: BootstrapIO): Promise<number>
     // IAM can take seconds to know an account created a moment ago.
     for (let attempt = 1; ; attempt++) {
       try {
-        await g.must(w.argv, { what: w.change, project: o.project }, stdin);
+        const context = { what: w.change, project: o.project };
+        await (w.rest ? rest(w.rest, context) : g.must(w.argv ?? [], context, stdin));
         return done.push(w);
       } catch (err) {
         const kind = err instanceof GcloudError ? err.failure.kind : '';
         const racing =
-          w.argv.includes('add-iam-policy-binding') && /not-found|bad-arguments/.test(kind);
+          !!w.argv?.includes('add-iam-policy-binding') && /not-found|bad-arguments/.test(kind);
         if (!racing || attempt === 5) throw err;
         await new Promise((r) => setTimeout(r, (io.retryDelayMs ?? 2000) * attempt));
       }
@@ -93,7 +104,7 @@ export async function runBootstrap(o: Options, io: BootstrapIO): Promise<number>
       g,
       n,
       { ...project, apis: requiredApis(o) },
-      { sql: o.withCloudsql },
+      { sql: o.withCloudsql, ...(o.withMonitoring ? { monitoring: rest } : {}) },
     );
     for (const w of plan(state, o, n, inputs)) await write(w);
   } catch (err) {
@@ -143,7 +154,10 @@ function dryRun(o: Options, writes: Write[], io: IO): number {
       .filter((w) => w.step === id)
       .map((w) => ({
         change: w.change,
-        command: shellJoin(['gcloud', ...w.argv]),
+        // gcloud has no command for the SLOs: the API call, with gcloud's token.
+        command: w.rest
+          ? `${w.rest.method} ${new URL(w.rest.path, MONITORING_API)}`
+          : shellJoin(['gcloud', ...(w.argv ?? [])]),
         stdin: !!w.stdin,
       })),
   }));

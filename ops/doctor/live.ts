@@ -4,8 +4,10 @@
 // the write's own gcloud command, or by bootstrap where the write needs what
 // only bootstrap has (stdin, or the GitHub repository id).
 
+import { monitoringHeld } from '../bootstrap/monitoring.ts';
 import { type Options, plan, planApis } from '../bootstrap/plan.ts';
 import { membersOf, rolesOf } from '../gcloud/iam.ts';
+import { monitoringRest } from '../gcloud/rest.ts';
 import { type Gcloud, GcloudError, shellJoin } from '../gcloud/run.ts';
 import { readProject, readState, type State } from '../gcloud/state.ts';
 import {
@@ -28,7 +30,10 @@ export async function liveFindings(
   const n = deriveNames(o.project, o.region ?? '', o.service);
   let s: State;
   try {
-    s = await readState(g, n, await readProject(g, n), { sql: true });
+    s = await readState(g, n, await readProject(g, n), {
+      sql: true,
+      monitoring: monitoringRest(g),
+    });
   } catch (err) {
     if (!(err instanceof GcloudError)) throw err;
     const fix = err.failure.fix;
@@ -40,6 +45,8 @@ export async function liveFindings(
   const held = (email: string, role: string) =>
     rolesOf(s.policies.project, sa(email)).includes(role);
   const keep = s.repository?.cleanupPolicies?.['keep-recent']?.mostRecentVersions?.keepCount;
+  // Monitoring is wanted once any of it exists; the files hold the region (doctor needs --region).
+  const watched = o.region ? monitoringHeld(s.monitoring, o.project, o.region) : undefined;
   const b: Options = {
     project: o.project,
     region: o.region ?? 'REGION',
@@ -49,6 +56,8 @@ export async function liveFindings(
     public: held(n.deployerSa, ROLES.deployRun({ public: true })),
     withTraces: held(n.runtimeSa, ROLES.traces),
     withCloudsql: held(n.runtimeSa, ROLES.cloudsql),
+    withMonitoring: !!watched,
+    notify: watched?.notify ?? 'EMAIL',
     dryRun: false,
     json: false,
   };
@@ -70,22 +79,37 @@ export async function liveFindings(
     ...(b.withTraces ? ['--with-traces'] : []),
     ...(b.withCloudsql ? ['--with-cloudsql'] : []),
   ].join(' ');
+  const withMonitoring = `${bootstrap} --with-monitoring --notify ${b.notify}`;
   const inputs = { projectNumber: s.projectNumber, repositoryId, password: UNKNOWN };
   const writes = plan(s, b, n, {
     ...inputs,
     databaseUrl: async () => UNKNOWN,
     pepper: () => UNKNOWN,
+    channel: async () => UNKNOWN,
   });
-  return [...planApis(s.apis, b), ...writes]
-    .filter((w) => o.region || !w.argv.includes(n.repository))
+  const findings: Finding[] = [...planApis(s.apis, b), ...writes]
+    .filter((w) => o.region || !w.argv?.includes(n.repository))
     .map((w) => ({
       id: `bootstrap-${w.step}`,
-      pitfall: w.step === 'apis' || w.step === 'registry' ? 1 : 2,
+      // Monitoring is no deployment pitfall: a deploy works without it.
+      pitfall: w.step === 'monitoring' ? null : w.step === 'apis' || w.step === 'registry' ? 1 : 2,
       severity: 'error',
       message: `bootstrap would ${w.change}`,
       fix:
-        w.stdin || w.argv.some((a) => a.includes(UNKNOWN))
-          ? `${w.step === 'database' && !b.withCloudsql ? 'printf %s "$DATABASE_URL" | ' : ''}${bootstrap}`
-          : shellJoin(['gcloud', ...w.argv]),
+        w.step === 'monitoring' && (w.stdin || w.rest || !watched?.notify)
+          ? withMonitoring
+          : w.stdin || !w.argv || w.argv.some((a) => a.includes(UNKNOWN))
+            ? `${w.step === 'database' && !b.withCloudsql ? 'printf %s "$DATABASE_URL" | ' : ''}${bootstrap}`
+            : shellJoin(['gcloud', ...w.argv]),
     }));
+  if (o.region && !watched)
+    findings.push({
+      id: 'monitoring-missing',
+      pitfall: null,
+      severity: 'warning',
+      message:
+        "the project holds none of runway's monitoring (deploy/monitoring/): no alert policy or uptime check watches the service",
+      fix: withMonitoring,
+    });
+  return findings;
 }

@@ -5,6 +5,8 @@
 import type { Names, Target } from '../names.ts';
 import type { Policy } from './iam.ts';
 import { policyArgv } from './iam.ts';
+import { type Monitoring, readMonitoring } from './monitoring.ts';
+import type { CallRest } from './rest.ts';
 import { cmd, type Gcloud } from './run.ts';
 
 export interface Repository {
@@ -36,6 +38,8 @@ export interface State {
   pool?: { name: string; state?: string };
   provider?: Provider;
   sql?: { instance: boolean; databases: string[]; users: string[] };
+  /** Read when asked for and the Monitoring API is enabled. */
+  monitoring?: Monitoring;
   policies: Partial<Record<Target, Policy>>;
 }
 
@@ -68,7 +72,7 @@ export async function readState(
   g: Gcloud,
   n: Names,
   project: Pick<State, 'projectNumber' | 'apis'>,
-  o: { sql?: boolean } = {},
+  o: { sql?: boolean; monitoring?: CallRest } = {},
 ): Promise<State> {
   const p = `--project=${n.project}`;
   const on = (api: string) => project.apis.includes(`${api}.googleapis.com`);
@@ -83,25 +87,28 @@ export async function readState(
       project: n.project,
     });
 
-  const [repos, accounts, pools, secrets, instances, projectPolicy] = await Promise.all([
-    n.region
-      ? list<Repository>(
-          'artifactregistry',
-          'artifacts repositories list',
-          `--location=${n.region}`,
-        )
-      : [],
-    list<Account & { name: string }>('iam', 'iam service-accounts list'),
-    list<{ name: string; state?: string }>(
-      'iam',
-      'iam workload-identity-pools list',
-      '--location=global',
-      '--show-deleted',
-    ),
-    list<{ name: string }>('secretmanager', 'secrets list'),
-    o.sql ? list<{ name: string }>('sqladmin', 'sql instances list') : [],
-    policy('project'),
-  ]);
+  const [repos, accounts, pools, secrets, instances, projectPolicy, monitoring] = await Promise.all(
+    [
+      n.region
+        ? list<Repository>(
+            'artifactregistry',
+            'artifacts repositories list',
+            `--location=${n.region}`,
+          )
+        : [],
+      list<Account & { name: string }>('iam', 'iam service-accounts list'),
+      list<{ name: string; state?: string }>(
+        'iam',
+        'iam workload-identity-pools list',
+        '--location=global',
+        '--show-deleted',
+      ),
+      list<{ name: string }>('secretmanager', 'secrets list'),
+      o.sql ? list<{ name: string }>('sqladmin', 'sql instances list') : [],
+      policy('project'),
+      o.monitoring && on('monitoring') ? readMonitoring(g, o.monitoring, n) : undefined,
+    ],
+  );
   const s: State = {
     ...project,
     repository: named(repos, `repositories/${n.repository}`),
@@ -111,6 +118,7 @@ export async function readState(
     pepper: !!named(secrets, `secrets/${n.pepper}`),
     pool: named(pools, `workloadIdentityPools/${n.pool}`),
     policies: { project: projectPolicy ?? {} },
+    ...(monitoring ? { monitoring } : {}),
   };
   const instance = instances.some((i) => i.name === n.sqlInstance);
   const scope = [`--instance=${n.sqlInstance}`];

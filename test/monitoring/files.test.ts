@@ -1,127 +1,124 @@
-// The monitoring files (deploy/monitoring/) through the real gcloud: each
-// command that creates them must be accepted by gcloud's own parser and
-// reach the stand-in of the Monitoring and Logging APIs with the file's
-// content, nothing dropped or renamed on the way.
+// The monitoring files (deploy/monitoring/) as `bootstrap --with-monitoring`
+// leaves them in a project: the real gcloud (and, for the SLOs, the API call
+// bootstrap makes) took each file to the stand-in of the Monitoring and
+// Logging APIs, and each arrived as written, nothing dropped or renamed.
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { after, before, test } from 'node:test';
-import { isDeepStrictEqual, promisify } from 'node:util';
-import { MONITORING_DIR, monitoringCommands } from '../../deploy/monitoring/commands.ts';
-import { logging } from '../standin/logging.ts';
-import { monitoring } from '../standin/monitoring.ts';
-import { type Standin, startStandin } from '../standin/server.ts';
+import { describe, it } from 'node:test';
+import { isDeepStrictEqual } from 'node:util';
+import { monitoringFiles } from '../../ops/bootstrap/monitoring.ts';
+import { bootstrapped, NOTIFY, PROJECT, PROJECT_NUMBER, REGION } from '../ops/helpers/cloud.ts';
 
-const run = promisify(execFile);
-const PROJECT = 'obs-project';
-const HOST = 'runway-abc-ew.a.run.app';
-const read = (file: string) =>
-  JSON.parse(readFileSync(join(MONITORING_DIR, file), 'utf8').replaceAll('PROJECT_ID', PROJECT));
+type Json = Record<string, unknown>;
+const files = (folder: string) => Object.fromEntries(monitoringFiles(folder, PROJECT, REGION));
+const withoutName = ({ name: _, ...rest }: Json) => rest;
 
-let standin: Standin;
-const failures: string[] = [];
+async function created(path: string): Promise<Json[]> {
+  const { result, state } = await bootstrapped();
+  assert.equal(result.code, 0, result.stderr);
+  return state.monitoring?.[path.replace('P', PROJECT)] ?? [];
+}
 
-before(async () => {
-  standin = await startStandin([monitoring, logging]);
-  const env = standin.env({
-    CLOUDSDK_API_ENDPOINT_OVERRIDES_MONITORING: 'http://monitoring.standin/',
-  });
-  const tmp = mkdtempSync(join(tmpdir(), 'monitoring-'));
-  // gcloud starts slowly: two at a time, for the machine's two cores.
-  const queue = monitoringCommands(PROJECT, HOST, tmp);
-  const worker = async () => {
-    for (let argv = queue.shift(); argv; argv = queue.shift()) {
-      await run('gcloud', [...argv, '--format=json'], { env }).catch((err: { stderr: string }) =>
-        failures.push(`gcloud ${argv.join(' ')}: ${err.stderr}`),
+describe('monitoring files', { concurrency: true }, () => {
+  it('the dashboard arrives as written, with a chart for each figure', async () => {
+    const [dashboard] = await created('v1/projects/P/dashboards');
+    const file = files('.').dashboard as { mosaicLayout: { tiles: Array<{ widget: Json }> } };
+    assert.deepEqual(withoutName(dashboard ?? {}), file);
+    const titles = file.mosaicLayout.tiles.map((t) => String(t.widget.title));
+    for (const figure of [
+      /status class/,
+      /p50 \/ p95 \/ p99/,
+      /Instances/,
+      /CPU/,
+      /memory/,
+      /Startup/,
+      /pool/,
+      /shed/,
+      /Event loop/,
+    ])
+      assert.ok(
+        titles.some((t) => figure.test(t)),
+        `no chart for ${figure}`,
       );
-    }
-  };
-  await Promise.all([worker(), worker()]);
-});
-
-after(() => standin.close());
-
-const created = (path: string): Record<string, unknown>[] =>
-  standin.state.monitoring?.[path.replace('P', PROJECT)] ?? [];
-const withoutName = ({ name: _, ...rest }: Record<string, unknown>) => rest;
-
-test('gcloud accepts every file', () => {
-  assert.deepEqual(failures, []);
-});
-
-test('the dashboard reaches the API as written, with a chart for each figure', () => {
-  const [dashboard] = created('v1/projects/P/dashboards');
-  assert.ok(dashboard);
-  const file = read('dashboard.json');
-  assert.deepEqual(withoutName(dashboard), file);
-  const titles = file.mosaicLayout.tiles.map((t: { widget: { title: string } }) => t.widget.title);
-  for (const figure of [
-    /status class/,
-    /p50 \/ p95 \/ p99/,
-    /Instances/,
-    /CPU/,
-    /memory/,
-    /Startup/,
-    /pool/,
-    /shed/,
-    /Event loop/,
-  ])
-    assert.ok(
-      titles.some((t: string) => figure.test(t)),
-      `no chart for ${figure}`,
-    );
-});
-
-test('each alert policy reaches the API as written', () => {
-  const policies = created('v3/projects/P/alertPolicies').map(withoutName);
-  const files = ['5xx-ratio', 'p99-latency', 'live-uptime', 'database-errors', 'slo-burn-rate'];
-  assert.equal(policies.length, files.length);
-  for (const f of files)
-    assert.ok(
-      policies.some((p) => isDeepStrictEqual(p, read(`policies/${f}.json`))),
-      `policies/${f}.json did not arrive as written`,
-    );
-});
-
-test('the log-based metrics read the fields of the runtime metrics line', () => {
-  const metrics = created('v2/projects/P/metrics');
-  assert.equal(metrics.length, 6);
-  for (const m of metrics) {
-    assert.deepEqual(m, read(`log-metrics/${m.name}.json`));
-    assert.match(String(m.filter), /jsonPayload\.message="runtime metrics"/);
-  }
-});
-
-test('the uptime check probes /live over HTTPS on the service host', () => {
-  const [check] = created('v3/projects/P/uptimeCheckConfigs') as [
-    { httpCheck: { path: string; useSsl: boolean }; monitoredResource: unknown },
-  ];
-  assert.equal(check.httpCheck.path, '/live');
-  assert.equal(check.httpCheck.useSsl, true);
-  assert.deepEqual(check.monitoredResource, {
-    type: 'uptime_url',
-    labels: { host: HOST, project_id: PROJECT },
   });
-});
 
-test('the SLOs measure Cloud Run requests, with a goal and a rolling window, and the burn-rate alert names one', () => {
-  for (const f of ['slo/availability.json', 'slo/latency.json']) {
-    const slo = read(f);
-    assert.ok(slo.goal > 0.9 && slo.goal < 1, f);
-    assert.equal(slo.rollingPeriod, `${28 * 86400}s`);
+  it('each alert policy arrives as written, notifying the --notify address', async () => {
+    const [channel] = await created('v3/projects/P/notificationChannels');
+    assert.deepEqual(channel?.labels, { email_address: NOTIFY });
+    assert.equal(channel?.type, 'email');
+    const policies = (await created('v3/projects/P/alertPolicies')).map(withoutName);
+    const wanted = files('policies');
+    assert.deepEqual(Object.keys(wanted), [
+      '5xx-ratio',
+      'database-errors',
+      'live-uptime',
+      'p99-latency',
+      'slo-burn-rate',
+    ]);
+    assert.equal(policies.length, Object.keys(wanted).length);
+    for (const [id, file] of Object.entries(wanted))
+      assert.ok(
+        policies.some((p) =>
+          isDeepStrictEqual(p, { ...file, notificationChannels: [channel?.name] }),
+        ),
+        `policies/${id}.json did not arrive as written`,
+      );
+  });
+
+  it('the log-based metrics read the fields of the runtime metrics line', async () => {
+    const metrics = await created('v2/projects/P/metrics');
+    assert.equal(metrics.length, 6);
+    for (const m of metrics) {
+      assert.deepEqual(m, files('log-metrics')[m.name as string]);
+      assert.match(String(m.filter), /jsonPayload\.message="runtime metrics"/);
+    }
+  });
+
+  it("the uptime check probes /live over HTTPS on the service's URL, with an ID token", async () => {
+    const [check] = (await created('v3/projects/P/uptimeCheckConfigs')) as Array<{
+      httpCheck: { path: string; useSsl: boolean; serviceAgentAuthentication: unknown };
+      monitoredResource: unknown;
+    }>;
+    assert.equal(check?.httpCheck.path, '/live');
+    assert.equal(check?.httpCheck.useSsl, true);
+    assert.deepEqual(check?.httpCheck.serviceAgentAuthentication, { type: 'OIDC_TOKEN' });
+    assert.deepEqual(check?.monitoredResource, {
+      type: 'uptime_url',
+      labels: { host: `runway-${PROJECT_NUMBER}.${REGION}.run.app`, project_id: PROJECT },
+    });
+  });
+
+  it('the SLOs measure Cloud Run requests of the service, and the burn-rate alert names one', async () => {
+    const [service] = await created('v3/projects/P/services');
+    assert.deepEqual(service, {
+      ...files('slo').service,
+      name: `projects/${PROJECT}/services/runway`,
+    });
+    assert.deepEqual((files('slo').service as { basicService: Json }).basicService, {
+      serviceType: 'CLOUD_RUN',
+      serviceLabels: { service_name: 'runway', location: REGION },
+    });
+    const slos = await created('v3/projects/P/services/runway/serviceLevelObjectives');
+    assert.equal(slos.length, 2);
+    for (const id of ['availability', 'latency']) {
+      const slo = files('slo')[id] as Json & { goal: number; serviceLevelIndicator: Json };
+      assert.deepEqual(
+        slos.find(
+          (s) => s.name === `projects/${PROJECT}/services/runway/serviceLevelObjectives/${id}`,
+        ),
+        { ...slo, name: `projects/${PROJECT}/services/runway/serviceLevelObjectives/${id}` },
+      );
+      assert.ok(slo.goal > 0.9 && slo.goal < 1, id);
+      assert.equal(slo.rollingPeriod, `${28 * 86400}s`);
+      assert.match(JSON.stringify(slo.serviceLevelIndicator), /run\.googleapis\.com\/request_/);
+    }
+    const burn = files('policies')['slo-burn-rate'] as {
+      conditions: Array<{ conditionThreshold: { filter: string } }>;
+    };
     assert.match(
-      JSON.stringify(slo.serviceLevelIndicator.requestBased),
-      /run\.googleapis\.com\/request_/,
+      burn.conditions[0]?.conditionThreshold.filter ?? '',
+      new RegExp(
+        `select_slo_burn_rate\\("projects/${PROJECT}/services/runway/serviceLevelObjectives/availability"`,
+      ),
     );
-  }
-  const burn = read('policies/slo-burn-rate.json').conditions[0].conditionThreshold.filter;
-  assert.match(
-    burn,
-    new RegExp(
-      `select_slo_burn_rate\\("projects/${PROJECT}/services/runway/serviceLevelObjectives/availability"`,
-    ),
-  );
-  assert.equal(read('slo/service.json').basicService.serviceType, 'CLOUD_RUN');
+  });
 });

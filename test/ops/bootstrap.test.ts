@@ -47,6 +47,7 @@ const INPUTS = {
   password: '',
   databaseUrl: async () => '',
   pepper: () => '',
+  channel: async () => '',
 };
 
 /** The roles a member holds in a stored policy, sorted. */
@@ -162,7 +163,7 @@ describe('bootstrap', { concurrency: true }, () => {
     const [create, ...others] = plan(empty, OPTIONS, n, inputs).filter((w) => w.step === 'pepper');
     assert.deepEqual(others, []);
     assert.equal(await create?.stdin?.(), 'generated');
-    assert.ok(create?.argv.includes('--data-file=-'));
+    assert.ok(create?.argv?.includes('--data-file=-'));
     const held = plan({ ...empty, pepper: true }, OPTIONS, n, inputs);
     assert.deepEqual(
       held.filter((w) => w.step === 'pepper'),
@@ -256,6 +257,45 @@ describe('bootstrap', { concurrency: true }, () => {
     }
   });
 
+  it('with monitoring, puts back what drifted from its file and makes again what was lost', async () => {
+    const { state } = await bootstrapped();
+    const s = await cloud(state);
+    const m = s.state.monitoring;
+    const at = (path: string) => m[path.replace('P', PROJECT)];
+    const p99 = at('v3/projects/P/alertPolicies').find(
+      (p: { displayName: string }) => p.displayName === 'runway: p99 latency above 1 s',
+    );
+    p99.conditions[0].conditionThreshold.thresholdValue = 5000;
+    p99.notificationChannels = [];
+    at('v3/projects/P/services/runway/serviceLevelObjectives')[0].goal = 0.9;
+    at('v3/projects/P/uptimeCheckConfigs')[0].period = '900s';
+    const [lost] = at('v2/projects/P/metrics').splice(0, 1);
+    try {
+      const r = await runCli(FULL, s);
+      assert.equal(r.code, 0, r.stderr);
+      assert.deepEqual(changes(r.stdout).monitoring, [
+        `create the log-based metric ${lost.name}`,
+        'update the uptime check runway-live to probe /live every minute',
+        'update the SLO availability to match its file',
+        'update the alert policy "runway: p99 latency above 1 s" to match its file',
+      ]);
+      const byName = (list: Array<{ name: string }>) =>
+        list.toSorted((a, b) => a.name.localeCompare(b.name));
+      for (const [path, list] of Object.entries(state.monitoring as Record<string, []>))
+        assert.deepEqual(byName(s.state.monitoring[path]), byName(list), path);
+      // gcloud has no command for SLOs: the API call, naming the fields it sets.
+      assert.ok(
+        s
+          .writes()
+          .some(
+            (c) => c.method === 'PATCH' && c.path.endsWith('/serviceLevelObjectives/availability'),
+          ),
+      );
+    } finally {
+      await s.close();
+    }
+  });
+
   it('with Cloud SQL, a lost secret or user gets a new password, set on the user and stored in the secret', async () => {
     const s = await cloud((await bootstrapped()).state);
     const o: Options = { ...OPTIONS, withCloudsql: true };
@@ -271,8 +311,8 @@ describe('bootstrap', { concurrency: true }, () => {
       const writes = plan(state, o, n, inputs).filter((w) => w.step === 'database');
       const gcloud = createGcloud({ env: s.env() });
       for (const w of writes)
-        await gcloud.must(w.argv, { what: w.change, project: PROJECT }, await w.stdin?.());
-      return writes.map((w) => w.argv.slice(0, 3).join(' '));
+        await gcloud.must(w.argv ?? [], { what: w.change, project: PROJECT }, await w.stdin?.());
+      return writes.map((w) => w.argv?.slice(0, 3).join(' '));
     };
     try {
       delete s.state.secrets[n.secret];
@@ -309,6 +349,15 @@ describe('bootstrap', { concurrency: true }, () => {
       );
       const { result } = await bootstrapped();
       assert.deepEqual(planned, Object.values(changes(result.stdout)));
+      // The one write gcloud has no command for is the API call bootstrap makes.
+      const commands = JSON.parse(r.stdout).steps.flatMap(
+        (x: { commands: { command: string }[] }) => x.commands.map((c) => c.command),
+      );
+      assert.ok(
+        commands.includes(
+          `POST https://monitoring.googleapis.com/v3/projects/${PROJECT}/services?serviceId=runway`,
+        ),
+      );
     } finally {
       await s.close();
     }
@@ -384,7 +433,7 @@ describe('bootstrap', { concurrency: true }, () => {
     assert.deepEqual(others, []);
     assert.equal(await secret?.stdin?.(), url);
     assert.ok(
-      secret?.argv.includes('--data-file=-') && !secret.argv.some((a) => a.includes('postgres')),
+      secret?.argv?.includes('--data-file=-') && !secret.argv.some((a) => a.includes('postgres')),
     );
     assert.equal(databaseUrlFrom(` ${url}\n`), url);
     for (const bad of ['', 'mysql://app@db/app']) {
@@ -409,6 +458,12 @@ describe('bootstrap', { concurrency: true }, () => {
       ],
       [[...BOOTSTRAP, '--keep', '0'], /--keep must be an integer from 1 to 1000/],
       [[...BOOTSTRAP, '--set-github'], /Unknown option '--set-github'/],
+      [[...BOOTSTRAP, '--with-monitoring'], /--with-monitoring and --notify go together/],
+      [[...BOOTSTRAP, '--notify', 'oncall'], /--with-monitoring and --notify go together/],
+      [
+        [...BOOTSTRAP, '--with-monitoring', '--notify', 'a@b.io', '--service', 'api'],
+        /--with-monitoring watches the service runway/,
+      ],
     ];
     try {
       for (const [argv, message] of cases) {

@@ -41,7 +41,7 @@ async function liveFindings(s: Standin, env: Record<string, string> = {}) {
   );
   const doc = JSON.parse(r.stdout);
   return (doc.findings as Finding[]).filter(
-    (f) => f.pitfall === 1 || f.pitfall === 2 || f.id.startsWith('live-'),
+    (f) => f.pitfall === 1 || f.pitfall === 2 || /^(live|monitoring|bootstrap)-/.test(f.id),
   );
 }
 
@@ -58,14 +58,20 @@ describe('doctor live checks', { concurrency: true }, () => {
       const ids = found.map((f) => f.id);
       assert.deepEqual(
         [...new Set(ids)],
-        ['apis', 'registry', 'accounts', 'database', 'pepper', 'iam', 'wif'].map(
-          (x) => `bootstrap-${x}`,
-        ),
+        [
+          ...['apis', 'registry', 'accounts', 'database', 'pepper', 'iam', 'wif'].map(
+            (x) => `bootstrap-${x}`,
+          ),
+          'monitoring-missing',
+        ],
       );
+      const missing = found.pop();
       assert.deepEqual(
         found.map((f) => f.pitfall),
-        ids.map((id) => (/apis|registry/.test(id) ? 1 : 2)),
+        ids.slice(0, -1).map((id) => (/apis|registry/.test(id) ? 1 : 2)),
       );
+      // No monitoring at all may be a choice: a warning, fixed by bootstrap.
+      assert.equal(missing?.fix, `${BOOTSTRAP_FIX} --with-monitoring --notify EMAIL`);
       assert.match(
         found[0]?.fix ?? '',
         new RegExp(`^gcloud services enable run\\.googleapis\\.com .*--project=${PROJECT}$`),
@@ -105,6 +111,7 @@ describe('doctor live checks', { concurrency: true }, () => {
       "assertion.repository_owner == 'acme'";
     const wide = `principalSet://iam.googleapis.com/projects/${PROJECT_NUMBER}/locations/global/workloadIdentityPools/github-actions/*`;
     st.policies[`serviceAccounts/${n.deployerSa}`].bindings[0].members.push(wide);
+    st.monitoring[`v3/projects/${PROJECT}/uptimeCheckConfigs`] = [];
     try {
       const found = await liveFindings(s);
       const p = `--project=${PROJECT}`;
@@ -131,6 +138,10 @@ describe('doctor live checks', { concurrency: true }, () => {
           [
             'bootstrap-wif',
             `gcloud iam service-accounts remove-iam-policy-binding ${n.deployerSa} ${p} '--member=${wide}' --role=roles/iam.workloadIdentityUser --format=none`,
+          ],
+          [
+            'bootstrap-monitoring',
+            `gcloud monitoring uptime create runway-live --resource-type=uptime-url --resource-labels=host=runway-${PROJECT_NUMBER}.${REGION}.run.app,project_id=${PROJECT} --protocol=https --path=/live --period=1 --timeout=10 --service-agent-auth=oidc-token ${p} --format=none`,
           ],
         ],
       );

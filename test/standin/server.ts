@@ -119,6 +119,7 @@ const OVERRIDES = [
   // gcloud sql reads the override of its API under the name "sql".
   'sql',
   'logging',
+  'monitoring',
   'sts',
 ];
 

@@ -7,6 +7,7 @@ import { artifactregistry } from '../../standin/artifactregistry.ts';
 import { type CliResult, runCli } from '../../standin/cli.ts';
 import { addProject, cloudresourcemanager } from '../../standin/cloudresourcemanager.ts';
 import { iam } from '../../standin/iam.ts';
+import { monitoring } from '../../standin/monitoring.ts';
 import { secretmanager } from '../../standin/secretmanager.ts';
 import { type Call, type Standin, startStandin } from '../../standin/server.ts';
 import { serviceusage } from '../../standin/serviceusage.ts';
@@ -28,6 +29,7 @@ export async function cloud(state?: Standin['state']): Promise<Standin> {
     artifactregistry,
     secretmanager,
     sqladmin,
+    monitoring,
   ]);
   if (state) Object.assign(s.state, structuredClone(state));
   else addProject(s, PROJECT, PROJECT_NUMBER);
@@ -43,13 +45,17 @@ export const BOOTSTRAP = [
   '--github',
   GITHUB,
 ];
-/** Every option that adds something: Cloud SQL, traces. */
+export const NOTIFY = 'oncall@example.com';
+/** Every option that adds something: Cloud SQL, traces, monitoring. */
 export const FULL = [
   ...BOOTSTRAP,
   '--github-repo-id',
   REPOSITORY_ID,
   '--with-cloudsql',
   '--with-traces',
+  '--with-monitoring',
+  '--notify',
+  NOTIFY,
   '--json',
 ];
 
