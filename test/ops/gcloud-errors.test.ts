@@ -5,6 +5,7 @@
 // for half a minute before it gives up.
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
+import { monitoringRest } from '../../ops/gcloud/rest.ts';
 import { createGcloud, GcloudError } from '../../ops/gcloud/run.ts';
 import type { Fault, Standin } from '../standin/server.ts';
 import { cloud, PROJECT } from './helpers/cloud.ts';
@@ -217,5 +218,40 @@ describe('gcloud failures, classified from what the real gcloud prints', {
       assert.equal(err.failure.kind, c.kind, err.line);
       assert.equal(err.line, c.line);
     });
+  }
+});
+
+it("the one API call gcloud cannot make (Service Monitoring) fails in gcloud's classes, and goes to gcloud's endpoint through gcloud's proxy", async () => {
+  const s = await cloud();
+  try {
+    s.faults.push({
+      method: 'POST',
+      api: 'monitoring',
+      path: /\/services$/,
+      status: 403,
+      reason: 'PERMISSION_DENIED',
+      message: "Permission 'monitoring.services.create' denied on resource.",
+      details: errorInfo('IAM_PERMISSION_DENIED', { permission: 'monitoring.services.create' }),
+    });
+    const rest = monitoringRest(createGcloud({ env: s.env() }));
+    const call = {
+      method: 'POST' as const,
+      path: `v3/projects/${PROJECT}/services?serviceId=runway`,
+      body: {},
+    };
+    const err = await rest(call, { what: 'do it', project: PROJECT }).then(
+      () => assert.fail('the call succeeded'),
+      (e: unknown) => e,
+    );
+    assert.ok(err instanceof GcloudError, String(err));
+    assert.equal(
+      err.line,
+      `do it failed: the active gcloud account lacks the permission monitoring.services.create on project ${PROJECT}. Fix: gcloud projects add-iam-policy-binding ${PROJECT} --member=user:$(gcloud config get account) --role=roles/owner (as a project owner)`,
+    );
+    const created = await rest<{ name: string }>(call, { what: 'do it', project: PROJECT });
+    assert.equal(created.name, `projects/${PROJECT}/services/runway`);
+    assert.equal(s.calls.filter((c) => c.api === 'monitoring').length, 2);
+  } finally {
+    await s.close();
   }
 });
