@@ -1,7 +1,9 @@
-// doctor: each rule against one clean fixture repository with a small edit
-// that breaks it; the CLI's exit codes. Live checks: doctor-live.test.ts.
-// The project's own files are checked by the tests of those files
-// (test/deploy/service-yaml, dockerfile and workflows).
+// doctor: each rule against a copy of the repository's own deploy layout
+// (its workflows, service.yaml, Dockerfile, ignore files and bootstrap's plan)
+// with a small edit that breaks it, or a step a user added to the deploy
+// workflow; the CLI's exit codes. The app's modules doctor imports are small
+// stand-ins (test/fixtures/doctor/app/): the real ones import the whole app.
+// Live checks: doctor-live.test.ts.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -33,10 +35,25 @@ async function runCli(argv: string[], env: Record<string, string>) {
 /** Replaces `from` by `to` in a file of the fixture; `to: null` deletes the file. */
 type Edit = [file: string, from: string, to: string | null];
 
-/** A git work tree holding the clean fixture with the edits applied. */
-function fixture(...edits: Edit[]): string {
+/** The repository's own files that doctor reads, beside the app's stand-in modules. */
+const LAYOUT = [
+  'Dockerfile',
+  '.dockerignore',
+  '.gitignore',
+  '.github/workflows',
+  'deploy/cloudrun',
+  'ops/bootstrap/plan.ts',
+];
+function copy(): string {
   const dir = mkdtempSync(join(tmpdir(), 'runway-doctor-'));
-  cpSync(join(ROOT, 'test/fixtures/doctor/clean'), dir, { recursive: true });
+  cpSync(join(ROOT, 'test/fixtures/doctor/app'), dir, { recursive: true });
+  for (const f of LAYOUT) cpSync(join(ROOT, f), join(dir, f), { recursive: true });
+  return dir;
+}
+
+/** A git work tree holding the repository's layout with the edits applied. */
+function fixture(...edits: Edit[]): string {
+  const dir = copy();
   for (const [file, from, to] of edits) {
     const path = join(dir, file);
     if (to === null) {
@@ -54,9 +71,16 @@ function fixture(...edits: Edit[]): string {
 const SERVICE = 'deploy/cloudrun/service.yaml';
 const WORKFLOW = '.github/workflows/deploy.yml';
 const KEY = JSON.stringify({ type: 'service_account', private_key: 'not a real key' });
+/** A step a user added to the deploy workflow, before its summary. */
+const added = (step: string): Edit => [
+  WORKFLOW,
+  '      - name: Summary\n',
+  `      - name: Added by the user\n${step.replace(/^/gm, '        ')}\n      - name: Summary\n`,
+];
+const AUTH = 'google-github-actions/auth@71f986410dfbc7added4569d411d040a91dc6935';
 
 describe('doctor rules on the fixture', () => {
-  it('finds nothing in the clean fixture', async () => {
+  it("finds nothing in the repository's own layout", async () => {
     assert.deepEqual(await offlineFindings(fixture()), []);
   });
 
@@ -74,9 +98,17 @@ describe('doctor rules on the fixture', () => {
       'error',
       [[SERVICE, 'env:', 'env:\n            - name: PORT\n              value: "8080"']],
     ],
-    // Through the workflow's env: IMAGE is what `--image "$IMAGE"` deploys.
-    // biome-ignore lint/suspicious/noTemplateCurlyInString: a GitHub expression, not a JS template
-    [5, 'deploy-latest-tag', 'error', [[WORKFLOW, 'runway:${{ github.sha }}', 'runway:latest']]],
+    // Through the step's env: IMAGE is what `--image "$IMAGE"` deploys.
+    [
+      5,
+      'deploy-latest-tag',
+      'error',
+      [
+        added(
+          'env:\n  LATEST: europe-west1-docker.pkg.dev/acme/runway/runway:latest\nrun: gcloud run deploy runway --image "$LATEST" --region europe-west1',
+        ),
+      ],
+    ],
     [
       5,
       'deploy-mutable-tag',
@@ -84,9 +116,23 @@ describe('doctor rules on the fixture', () => {
       // biome-ignore lint/suspicious/noTemplateCurlyInString: a placeholder of service.yaml
       [[SERVICE, 'image: ${IMAGE}', 'image: europe-west1-docker.pkg.dev/acme/runway/runway:v1']],
     ],
-    // The script builds gcloud's arguments as a bash array over two lines.
-    [6, 'migration-not-awaited', 'error', [['deploy/scripts/migrate.sh', ' --wait', '']]],
-    [6, 'deploy-async', 'error', [[WORKFLOW, '--no-traffic', '--no-traffic --async']]],
+    // gcloud's arguments as a bash array over two lines.
+    [
+      6,
+      'migration-not-awaited',
+      'error',
+      [
+        added(
+          `run: |\n  args=(run jobs execute runway-migrate\n    --region europe-west1)\n  gcloud "\${args[@]}"`,
+        ),
+      ],
+    ],
+    [
+      6,
+      'deploy-async',
+      'error',
+      [added('run: gcloud run services update-traffic runway --to-latest --async')],
+    ],
     [7, 'probe-limits', 'error', [[SERVICE, 'failureThreshold: 10', 'failureThreshold: 200']]],
     [7, 'startup-probe-needs-database', 'warning', [[SERVICE, 'path: /live', 'path: /ready']]],
     [7, 'probe-budget-unmeasured', 'warning', [['deploy/cloudrun/probe-budget.json', '', null]]],
@@ -97,19 +143,28 @@ describe('doctor rules on the fixture', () => {
       [
         [
           SERVICE,
-          'path: /live\n            periodSeconds: 15',
-          'path: /healthz\n            periodSeconds: 15',
+          'path: /live\n              port: 8080\n            periodSeconds: 15',
+          'path: /healthz\n              port: 8080\n            periodSeconds: 15',
         ],
       ],
     ],
     [9, 'gitignore-key-files', 'error', [['.gitignore', 'gha-creds-*.json\n', '']]],
-    // Docker anchors a pattern without **/ at the context root: deploy/x-key.json gets in.
-    [9, 'dockerignore-key-files', 'error', [['.dockerignore', '**/*-key.json', '*-key.json']]],
+    // Docker anchors a pattern without **/ at the context root: deploy/x-key.json gets in
+    // once deploy/ is no longer left out as a whole.
+    [
+      9,
+      'dockerignore-key-files',
+      'error',
+      [
+        ['.dockerignore', '**/*-key.json', '*-key.json'],
+        ['.dockerignore', '\ndeploy\n', '\n'],
+      ],
+    ],
     [
       9,
       'workflow-key-with-wif',
       'error',
-      [[WORKFLOW, "if: vars.GCP_WORKLOAD_IDENTITY_PROVIDER == ''", 'if: always()']],
+      [added(`uses: ${AUTH}\nwith:\n  credentials_json: \${{ secrets.GCP_SA_KEY }}`)],
     ],
     [10, 'database-connections-exceeded', 'error', [[SERVICE, 'value: "5"', 'value: "6"']]],
     // Without DB_POOL_SIZE the app's default (10) applies.
@@ -149,7 +204,7 @@ describe('doctor rules on the fixture', () => {
   });
 
   it("reads the Cloud SQL tier that bootstrap creates: db-g1-small's 50 connections fit 4 × 10", async () => {
-    const tier: Edit = ['ops/bootstrap/plan.ts', 'db-f1-micro', 'db-g1-small'];
+    const tier: Edit = ['ops/bootstrap/plan.ts', '--tier=db-f1-micro', '--tier=db-g1-small'];
     assert.deepEqual(
       await offlineFindings(fixture(tier, [SERVICE, 'value: "5"', 'value: "10"'])),
       [],
@@ -172,8 +227,7 @@ describe('doctor rules on the fixture', () => {
   });
 
   it('says so when the directory is not a git work tree', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'runway-doctor-'));
-    cpSync(join(ROOT, 'test/fixtures/doctor/clean'), dir, { recursive: true });
+    const dir = copy();
     assert.deepEqual(
       (await offlineFindings(dir, [9])).map((f) => f.id),
       ['not-a-git-work-tree'],
