@@ -32,7 +32,8 @@ export async function liveFindings(
   try {
     s = await readState(g, n, await readProject(g, n), {
       sql: true,
-      monitoring: monitoringRest(g),
+      // Monitoring's files name the region: without --region it is not judged.
+      ...(o.region ? { monitoring: monitoringRest(g) } : {}),
     });
   } catch (err) {
     if (!(err instanceof GcloudError)) throw err;
@@ -45,7 +46,7 @@ export async function liveFindings(
   const held = (email: string, role: string) =>
     rolesOf(s.policies.project, sa(email)).includes(role);
   const keep = s.repository?.cleanupPolicies?.['keep-recent']?.mostRecentVersions?.keepCount;
-  // Monitoring is wanted once any of it exists; the files hold the region (doctor needs --region).
+  // Monitoring is wanted once any of its policies or its uptime check exists.
   const watched = o.region ? monitoringHeld(s.monitoring, o.project, o.region) : undefined;
   const b: Options = {
     project: o.project,
