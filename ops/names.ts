@@ -6,12 +6,24 @@
 
 export const DEFAULT_SERVICE = 'runway';
 
-export function deriveNames(project: string, region: string, service = DEFAULT_SERVICE) {
+export function deriveNames(
+  project: string,
+  region: string,
+  service = DEFAULT_SERVICE,
+  zone = `${region}-b`,
+) {
   const sqlInstance = `${service}-pg`;
   return {
     project,
     region,
     service,
+    /** The Compute Engine path: the VM, its zone, identity, static IP and network tag. */
+    zone,
+    instance: service,
+    vmSaId: `${service}-vm`,
+    vmSa: `${service}-vm@${project}.iam.gserviceaccount.com`,
+    address: `${service}-ip`,
+    networkTag: service,
     repository: service,
     runtimeSaId: `${service}-runtime`,
     runtimeSa: `${service}-runtime@${project}.iam.gserviceaccount.com`,
@@ -31,9 +43,12 @@ export function deriveNames(project: string, region: string, service = DEFAULT_S
 export type Names = ReturnType<typeof deriveNames>;
 
 /** The APIs the pipeline and the service call. */
-export function requiredApis(o: { withCloudsql?: boolean; withTraces?: boolean } = {}): string[] {
+export function requiredApis(
+  o: { withCloudsql?: boolean; withTraces?: boolean; vm?: boolean } = {},
+): string[] {
   return [
-    'run.googleapis.com',
+    // The VM path: Compute Engine, and Cloud Monitoring for the Ops Agent's metrics.
+    ...(o.vm ? ['compute.googleapis.com', 'monitoring.googleapis.com'] : ['run.googleapis.com']),
     'artifactregistry.googleapis.com',
     'iam.googleapis.com',
     'iamcredentials.googleapis.com',
@@ -48,7 +63,14 @@ export function requiredApis(o: { withCloudsql?: boolean; withTraces?: boolean }
 }
 
 /** Where a role is granted: the project, or one resource. */
-export type Target = 'project' | 'repository' | 'runtime' | 'deployer' | 'secret';
+export type Target =
+  | 'project'
+  | 'repository'
+  | 'runtime'
+  | 'deployer'
+  | 'secret'
+  | 'vm'
+  | 'instance';
 export interface Grant {
   on: Target;
   member: string;
@@ -61,6 +83,8 @@ export interface GrantOptions {
   withCloudsql?: boolean;
   /** The service exports traces to Cloud Trace. */
   withTraces?: boolean;
+  /** The Compute Engine path instead of Cloud Run. */
+  vm?: boolean;
 }
 
 export const sa = (email: string) => `serviceAccount:${email}`;
@@ -76,7 +100,28 @@ export const ROLES = {
   traces: 'roles/cloudtrace.agent',
   cloudsql: 'roles/cloudsql.client',
   readSecret: 'roles/secretmanager.secretAccessor',
+  // The VM's account: the Ops Agent's metrics, and the image it pulls.
+  writeMetrics: 'roles/monitoring.metricWriter',
+  pull: 'roles/artifactregistry.reader',
+  // The VM rollout sets the instance's metadata and reads its guest attributes
+  // (compute.instances.setMetadata, .get, .getGuestAttributes); gcloud then
+  // waits on the zone operation, a project resource (compute.zoneOperations.get).
+  rollVm: 'roles/compute.instanceAdmin.v1',
+  readCompute: 'roles/compute.viewer',
 };
+
+/** Google's documented source range of IAP TCP forwarding: SSH reaches the VM only through IAP. */
+export const IAP_RANGE = '35.235.240.0/20';
+
+/** The VM's firewall rules, each to the VM's network tag. */
+export const vmFirewall = (n: Names) => [
+  { name: `${n.service}-allow-web`, allow: 'tcp:80,tcp:443', from: '0.0.0.0/0' },
+  { name: `${n.service}-allow-iap-ssh`, allow: 'tcp:22', from: IAP_RANGE },
+];
+
+/** The VM's OS: Debian's current image family (docs/compute-engine.md). */
+export const VM_IMAGE = { family: 'debian-13', project: 'debian-cloud' };
+export const VM_SCOPES = ['https://www.googleapis.com/auth/cloud-platform'];
 
 /**
  * Least privilege: every role the two accounts hold, each on the narrowest
@@ -90,6 +135,23 @@ export function grants(n: Names, o: GrantOptions): Grant[] {
   const runtime = sa(n.runtimeSa);
   const deployer = sa(n.deployerSa);
   const grant = (on: Target, member: string, role: string) => ({ on, member, role });
+  if (o.vm) {
+    // The VM path: the VM's account holds what the contract in docs/compute-engine.md
+    // names; the deployer pushes, rolls the one VM and acts as its account.
+    const vm = sa(n.vmSa);
+    return [
+      grant('project', vm, ROLES.writeLogs),
+      grant('project', vm, ROLES.writeMetrics),
+      ...(o.withTraces ? [grant('project', vm, ROLES.traces)] : []),
+      grant('repository', vm, ROLES.pull),
+      grant('secret', vm, ROLES.readSecret),
+      grant('project', deployer, ROLES.readLogs),
+      grant('project', deployer, ROLES.readCompute),
+      grant('repository', deployer, ROLES.push),
+      grant('instance', deployer, ROLES.rollVm),
+      grant('vm', deployer, ROLES.actAs),
+    ];
+  }
   return [
     grant('project', runtime, ROLES.writeLogs),
     ...(o.withTraces ? [grant('project', runtime, ROLES.traces)] : []),
@@ -122,6 +184,7 @@ export const OPTIONAL_ROLES = [
   ROLES.deployRun({ public: true }),
   ROLES.traces,
   ROLES.cloudsql,
+  ROLES.readCompute,
 ];
 
 export const GITHUB_ISSUER = 'https://token.actions.githubusercontent.com';

@@ -17,6 +17,8 @@ export function policyArgv(on: Target, verb: Verb, n: Names): string[] {
     runtime: ['iam', 'service-accounts', verb, n.runtimeSa, p],
     deployer: ['iam', 'service-accounts', verb, n.deployerSa, p],
     secret: ['secrets', verb, n.secret, p],
+    vm: ['iam', 'service-accounts', verb, n.vmSa, p],
+    instance: ['compute', 'instances', verb, n.instance, `--zone=${n.zone}`, p],
   }[on];
 }
 
