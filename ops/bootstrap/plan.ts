@@ -3,10 +3,11 @@
 // order (accounts before the bindings that name them, the secret before its
 // binding, the pool before its provider). On an empty state the plan is the
 // whole set-up, which is what --dry-run prints.
+
+import { metadataFlag, VM_CLOUD_INIT, vmConfig } from '../deploy/vm.ts';
 import { bindingArgv, membersOf, rolesOf } from '../gcloud/iam.ts';
 import { cmd } from '../gcloud/run.ts';
 import { type Firewall, lastSegment, metadata, type State } from '../gcloud/state.ts';
-import { metadataFlag, VM_CLOUD_INIT, vmConfig } from '../deploy/vm.ts';
 import {
   ATTRIBUTE_MAPPING,
   attributeCondition,

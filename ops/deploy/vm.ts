@@ -5,6 +5,7 @@
 // migration from it and switched Caddy to it), then checks /ready through
 // Caddy. On a failure or a timeout it sets the previous digest back and waits
 // for that, so what served before serves again.
+import { type Instance, lastSegment, metadata } from '../gcloud/state.ts';
 import { type Names, ROLES } from '../names.ts';
 import { DeployFailure, lastLines } from './logs.ts';
 import { containerEnv, declaration, type Target } from './service.ts';
@@ -13,13 +14,6 @@ export const VM_CLOUD_INIT = 'deploy/vm/cloud-init.yaml';
 /** Nothing served before (a first rollout). */
 export const NONE = 'none';
 
-interface Vm {
-  id: string;
-  name: string;
-  zone: string;
-  metadata?: { items?: Array<{ key: string; value: string }> };
-  networkInterfaces?: Array<{ accessConfigs?: Array<{ natIP?: string }> }>;
-}
 type GuestAttributes = Array<{ namespace: string; key: string; value: string }>;
 
 /** runway-env and runway-secrets: service.yaml's environment, filled as a Cloud Run deploy fills it. */
@@ -47,8 +41,6 @@ export function metadataFlag(items: Record<string, string>): string {
   return `--metadata=^${sep}^${pairs.join(sep)}`;
 }
 
-const valueOf = (vm: Vm, key: string) => vm.metadata?.items?.find((i) => i.key === key)?.value;
-
 export interface Rollout {
   image: string;
   version: string;
@@ -64,7 +56,7 @@ export async function rollVm(
 ) {
   const n = t.names;
   const context = (what: string) => ({ what, project: t.project, role: ROLES.rollVm });
-  const vms = await t.gcloud.json<Vm[]>(
+  const vms = await t.gcloud.json<Instance[]>(
     ['compute', 'instances', 'list', `--project=${t.project}`, '--format=json'],
     context('find the VM'),
   );
@@ -73,11 +65,12 @@ export async function rollVm(
     throw new DeployFailure(
       `no VM named ${n.instance} in project ${t.project}: run npm run runway -- bootstrap --target vm first`,
     );
-  const at = [`--zone=${vm.zone.slice(vm.zone.lastIndexOf('/') + 1)}`, `--project=${t.project}`];
-  const previous = valueOf(vm, 'runway-image');
-  const previousEnv = valueOf(vm, 'runway-env') ?? '';
+  const at = [`--zone=${lastSegment(vm.zone)}`, `--project=${t.project}`];
+  const meta = metadata(vm);
+  const previous = meta['runway-image'];
+  const previousEnv = meta['runway-env'] ?? '';
   Object.assign(out, { previous: previous || NONE, image: r.image });
-  const domain = valueOf(vm, 'runway-domain');
+  const domain = meta['runway-domain'];
   const ip = vm.networkInterfaces?.[0]?.accessConfigs?.[0]?.natIP;
   const base = r.url ?? (domain ? `https://${domain}` : `http://${ip}`);
 

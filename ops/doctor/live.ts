@@ -7,7 +7,7 @@
 import { type Options, plan, planApis } from '../bootstrap/plan.ts';
 import { membersOf, rolesOf } from '../gcloud/iam.ts';
 import { type Gcloud, GcloudError, shellJoin } from '../gcloud/run.ts';
-import { readProject, readState, type State } from '../gcloud/state.ts';
+import { lastSegment, readProject, readState, type State } from '../gcloud/state.ts';
 import {
   DEFAULT_SERVICE,
   deriveNames,
@@ -17,6 +17,7 @@ import {
   sa,
 } from '../names.ts';
 import type { DoctorOptions, Finding } from './types.ts';
+import { vmFindings } from './vm.ts';
 
 /** Stands for what only bootstrap knows: a new password, or a repository id nothing names. */
 const UNKNOWN = 'BOOTSTRAP_INPUT';
@@ -25,7 +26,7 @@ export async function liveFindings(
   g: Gcloud,
   o: DoctorOptions & { project: string },
 ): Promise<Finding[]> {
-  const n = deriveNames(o.project, o.region ?? '', o.service);
+  let n = deriveNames(o.project, o.region ?? '', o.service);
   let s: State;
   try {
     s = await readState(g, n, await readProject(g, n), { sql: true });
@@ -36,19 +37,27 @@ export async function liveFindings(
       { id: 'live-checks-failed', pitfall: null, severity: 'warning', message: err.message, fix },
     ];
   }
-  // The options the project was bootstrapped with, read from what it holds.
+  // The options the project was bootstrapped with, read from what it holds: the
+  // VM path where the VM or its account exists, in the VM's zone.
+  const vm = !!(s.vm || s.instance);
+  const zone = lastSegment(s.instance?.zone) || undefined;
+  const region = o.region ?? zone?.replace(/-[a-z]$/, '');
+  n = deriveNames(o.project, region ?? '', o.service, zone);
   const held = (email: string, role: string) =>
     rolesOf(s.policies.project, sa(email)).includes(role);
   const keep = s.repository?.cleanupPolicies?.['keep-recent']?.mostRecentVersions?.keepCount;
   const b: Options = {
     project: o.project,
-    region: o.region ?? 'REGION',
+    region: region ?? 'REGION',
     github: o.github ?? 'OWNER/REPO',
     service: o.service,
     keep: keep ?? 0,
     public: held(n.deployerSa, ROLES.deployRun({ public: true })),
-    withTraces: held(n.runtimeSa, ROLES.traces),
+    withTraces: held(vm ? n.vmSa : n.runtimeSa, ROLES.traces),
     withCloudsql: held(n.runtimeSa, ROLES.cloudsql),
+    ...(vm
+      ? { vm, zone: n.zone, machineType: lastSegment(s.instance?.machineType) || 'MACHINE_TYPE' }
+      : {}),
     dryRun: false,
     json: false,
   };
@@ -69,19 +78,21 @@ export async function liveFindings(
     ...(b.public ? ['--public'] : []),
     ...(b.withTraces ? ['--with-traces'] : []),
     ...(b.withCloudsql ? ['--with-cloudsql'] : []),
+    ...(vm ? [`--target vm --zone ${b.zone} --machine-type ${b.machineType}`] : []),
   ].join(' ');
   const inputs = { projectNumber: s.projectNumber, repositoryId, password: UNKNOWN };
   const writes = plan(s, b, n, { ...inputs, databaseUrl: async () => UNKNOWN });
-  return [...planApis(s.apis, b), ...writes]
-    .filter((w) => o.region || !w.argv.includes(n.repository))
+  const planned = [...planApis(s.apis, b), ...writes]
+    .filter((w) => region || !w.argv.includes(n.repository))
     .map((w) => ({
       id: `bootstrap-${w.step}`,
-      pitfall: w.step === 'apis' || w.step === 'registry' ? 1 : 2,
+      pitfall: w.step === 'apis' || w.step === 'registry' ? 1 : w.step === 'vm' ? 11 : 2,
       severity: 'error',
       message: `bootstrap would ${w.change}`,
       fix:
         w.stdin || w.argv.some((a) => a.includes(UNKNOWN))
           ? `${w.step === 'database' && !b.withCloudsql ? 'printf %s "$DATABASE_URL" | ' : ''}${bootstrap}`
           : shellJoin(['gcloud', ...w.argv]),
-    }));
+    })) satisfies Finding[];
+  return [...planned, ...(await vmFindings(g, s, n))];
 }

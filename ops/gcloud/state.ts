@@ -27,8 +27,10 @@ export interface Provider {
 
 /** A Compute Engine instance, firewall rule and address as gcloud compute prints them. */
 export interface Instance {
+  id?: string;
   name: string;
   zone: string;
+  machineType?: string;
   status?: string;
   tags?: { items?: string[] };
   serviceAccounts?: Array<{ email: string; scopes?: string[] }>;

@@ -4,19 +4,29 @@
 // gcloud reads the cloud-init file from the operator's directory: a temporary
 // one holding a stand-in for deploy/vm/cloud-init.yaml.
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
-import { costOptions } from '../../ops/cost/model.ts';
-import { IAP_RANGE, vmFirewall } from '../../ops/names.ts';
 import { readBench } from '../../bench/results.ts';
+import { costOptions } from '../../ops/cost/model.ts';
 import { benchInputs } from '../../ops/cost/run.ts';
+import { IAP_RANGE, vmFirewall } from '../../ops/names.ts';
 import { ROOT, runCli } from '../standin/cli.ts';
 import { metadataOf } from '../standin/compute.ts';
 import type { Policy } from '../standin/iam.ts';
 import type { Standin } from '../standin/server.ts';
-import { BOOTSTRAP, cloud, names as n, PROJECT, REGION, REPOSITORY_ID } from './helpers/cloud.ts';
+import {
+  BOOTSTRAP,
+  cloud,
+  GITHUB,
+  names as n,
+  PROJECT,
+  REGION,
+  REPOSITORY_ID,
+} from './helpers/cloud.ts';
 
 const BENCH = path.join(ROOT, 'test/fixtures/cost/bench.json');
 const LOAD = ['--requests-per-month', '30000000', '--from-bench', BENCH];
@@ -223,6 +233,87 @@ describe('bootstrap --target vm', { concurrency: true }, () => {
         assert.match(r.stderr, why);
       }
       assert.deepEqual(s.calls, []);
+    } finally {
+      await s.close();
+    }
+  });
+});
+
+/** doctor's live findings (pitfalls 1, 2 and 11, or about the live run itself). */
+async function doctor(s: Standin) {
+  const argv = ['doctor', '--json', '--project', PROJECT, '--region', REGION, '--github', GITHUB];
+  const r = await runCli(argv, s, {}, dir);
+  const doc = JSON.parse(r.stdout) as { findings: Array<Record<string, string | number>> };
+  return doc.findings.filter(
+    (f) => [1, 2, 11].includes(f.pitfall as number) || /^live-/.test(String(f.id)),
+  );
+}
+
+describe('doctor on the VM path', { concurrency: true }, () => {
+  it('after bootstrap --target vm without --domain: only that the VM serves plain HTTP', async () => {
+    const s = await cloud(await bootstrapped());
+    try {
+      const found = await doctor(s);
+      assert.deepEqual(
+        found.map((f) => [f.id, f.pitfall, f.severity]),
+        [['vm-http-only', 11, 'warning']],
+      );
+      assert.match(String(found[0]?.message), /serves plain HTTP on 203\.0\.113\.\d+/);
+      assert.match(
+        String(found[0]?.fix),
+        /gcloud compute instances add-metadata runway --metadata=runway-domain=api\.example\.com --zone=europe-west1-b/,
+      );
+    } finally {
+      await s.close();
+    }
+  });
+
+  it("flags SSH open to the internet, a tag, the VM's scopes and another OS, with fixes that work as printed", async () => {
+    const s = await cloud(await bootstrapped());
+    const vm = instance(s);
+    vm.serviceAccounts[0].scopes = ['https://www.googleapis.com/auth/devstorage.read_only'];
+    vm.metadata.items.push({
+      key: 'runway-image',
+      value: 'europe-west1-docker.pkg.dev/p/runway/runway:latest',
+    });
+    s.state.compute.resources.get(`zones/${ZONE}/disks/runway`).sourceImage =
+      'http://compute.standin/compute/v1/projects/cos-cloud/global/images/cos-121-18867-199-88';
+    s.state.compute.resources.set('global/firewalls/default-allow-ssh', {
+      kind: 'compute#firewall',
+      name: 'default-allow-ssh',
+      direction: 'INGRESS',
+      allowed: [{ IPProtocol: 'tcp', ports: ['22'] }],
+      sourceRanges: ['0.0.0.0/0'],
+      selfLink: `http://compute.standin/compute/v1/projects/${PROJECT}/global/firewalls/default-allow-ssh`,
+    });
+    try {
+      const found = await doctor(s);
+      assert.deepEqual(
+        found.map((f) => f.id),
+        [
+          ...['bootstrap-vm', 'bootstrap-vm', 'bootstrap-vm'],
+          ...['vm-http-only', 'vm-image-not-by-digest', 'vm-ssh-open', 'vm-image-family'],
+        ],
+      );
+      assert.match(
+        String(found[0]?.message),
+        /stop the VM to change its identity \(it ran as .* with scopes .*devstorage\.read_only\)/,
+      );
+      assert.match(
+        String(found[6]?.message),
+        /boots from cos-cloud\/cos-121-18867-199-88 \(family cos-121-lts\), not the image family debian-13 of debian-cloud/,
+      );
+      const runnable = found.filter((f) => f.id === 'bootstrap-vm' || f.id === 'vm-ssh-open');
+      for (const f of runnable) {
+        const fix = String(f.fix).replace(/ \(then SSH through IAP.*$/, '');
+        const sh = spawn('sh', ['-c', fix], { env: s.env(), stdio: 'ignore' });
+        const [code] = await once(sh, 'close');
+        assert.equal(code, 0, fix);
+      }
+      assert.deepEqual(
+        (await doctor(s)).map((f) => f.id),
+        ['vm-http-only', 'vm-image-not-by-digest', 'vm-image-family'],
+      );
     } finally {
       await s.close();
     }

@@ -1,13 +1,14 @@
-// Compute Engine v1 for the stand-in, as gcloud compute calls it: instances
-// (insert, get, zonal and aggregated list, setMetadata, stop, start,
-// setServiceAccount, guest attributes, IAM policy), firewalls, addresses, disks,
-// images (get, getFromFamily) and the zone, region and global operations that
-// every write answers, already DONE. Resources are keyed by their path below
+// Compute Engine v1 for the stand-in, as gcloud 528 calls it: instances
+// (insert, get, aggregated list, setMetadata, stop, start, setServiceAccount,
+// guest attributes, IAM policy), zones (get), firewalls (list, insert, patch,
+// delete), addresses, disks, images (get; an instance names its family through
+// imageFamilyViews, which Google resolves) and the operations every write
+// answers, already DONE. Resources are keyed by their path below
 // the project ("zones/Z/instances/N"). What the VM does when its metadata
 // changes is the test's choice (onMetadata).
 import { inProject } from './cloudresourcemanager.ts';
 import { policyOf } from './iam.ts';
-import { type Api, type Reply, type Route, type Standin } from './server.ts';
+import type { Api, Reply, Route, Standin } from './server.ts';
 import { requireEnabled } from './serviceusage.ts';
 
 const BASE = 'http://compute.standin/compute/v1/';
@@ -169,17 +170,6 @@ export const compute: Api = (s) => {
       'GET',
       new RegExp(`${PROJECT}\\/aggregated\\/addresses$`),
       (_r, m) => aggregated(m[1] as string, 'address', 'addresses'),
-    ],
-    [
-      'GET',
-      new RegExp(`${PROJECT}\\/zones\\/${NAME}\\/instances$`),
-      (_r, m) =>
-        list(
-          'instance',
-          [...c.resources]
-            .filter(([k]) => k.startsWith(`zones/${m[2]}/instances/`))
-            .map(([, v]) => v),
-        ),
     ],
     ['GET', new RegExp(`${INSTANCE}$`), instance((_r, _p, _z, i) => ({ body: i }))],
     [
@@ -400,6 +390,18 @@ export const compute: Api = (s) => {
     ],
 
     [
+      'DELETE',
+      new RegExp(`${PROJECT}\\/global\\/firewalls\\/${NAME}$`),
+      (_req, m) => {
+        const p = m[1] as string;
+        const key = `global/firewalls/${m[2]}`;
+        const f = c.resources.get(key);
+        if (!f) return notFound(p, key);
+        c.resources.delete(key);
+        return done(p, 'global', 'delete', f);
+      },
+    ],
+    [
       'GET',
       new RegExp(`${PROJECT}\\/regions\\/${NAME}\\/addresses\\/${NAME}$`),
       (_r, m) => get(m[1] as string, `regions/${m[2]}/addresses/${m[3]}`),
@@ -427,14 +429,6 @@ export const compute: Api = (s) => {
       }),
     ],
 
-    [
-      'GET',
-      new RegExp(`${PROJECT}\\/global\\/images\\/family\\/${NAME}$`),
-      (_r, m) => {
-        const found = family(m[1] as string, m[2] as string);
-        return found ? { body: found } : notFound(m[1] as string, `global/images/family/${m[2]}`);
-      },
-    ],
     [
       'GET',
       new RegExp(`${PROJECT}\\/global\\/images\\/${NAME}$`),
