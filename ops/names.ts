@@ -136,8 +136,8 @@ export function grants(n: Names, o: GrantOptions): Grant[] {
   const deployer = sa(n.deployerSa);
   const grant = (on: Target, member: string, role: string) => ({ on, member, role });
   if (o.vm) {
-    // The VM path: the VM's account holds what the contract in docs/compute-engine.md
-    // names; the deployer pushes, rolls the one VM and acts as its account.
+    // The VM path: the VM's account writes logs and metrics (the Ops Agent), pulls
+    // the image and reads its secret; the deployer pushes, rolls the one VM and acts as its account.
     const vm = sa(n.vmSa);
     return [
       grant('project', vm, ROLES.writeLogs),
