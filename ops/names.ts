@@ -6,12 +6,24 @@
 
 export const DEFAULT_SERVICE = 'runway';
 
-export function deriveNames(project: string, region: string, service = DEFAULT_SERVICE) {
+export function deriveNames(
+  project: string,
+  region: string,
+  service = DEFAULT_SERVICE,
+  zone = `${region}-b`,
+) {
   const sqlInstance = `${service}-pg`;
   return {
     project,
     region,
     service,
+    /** The Compute Engine path: the VM, its zone, identity, static IP and network tag. */
+    zone,
+    instance: service,
+    vmSaId: `${service}-vm`,
+    vmSa: `${service}-vm@${project}.iam.gserviceaccount.com`,
+    address: `${service}-ip`,
+    networkTag: service,
     repository: service,
     runtimeSaId: `${service}-runtime`,
     runtimeSa: `${service}-runtime@${project}.iam.gserviceaccount.com`,
@@ -34,10 +46,11 @@ export type Names = ReturnType<typeof deriveNames>;
 
 /** The APIs the pipeline and the service call. */
 export function requiredApis(
-  o: { withCloudsql?: boolean; withTraces?: boolean; withMonitoring?: boolean } = {},
+  o: { withCloudsql?: boolean; withTraces?: boolean; withMonitoring?: boolean; vm?: boolean } = {},
 ): string[] {
   return [
-    'run.googleapis.com',
+    // The VM path: Compute Engine (the Ops Agent's metrics need Monitoring, below).
+    o.vm ? 'compute.googleapis.com' : 'run.googleapis.com',
     'artifactregistry.googleapis.com',
     'iam.googleapis.com',
     'iamcredentials.googleapis.com',
@@ -48,12 +61,20 @@ export function requiredApis(
     ...(o.withCloudsql ? ['sqladmin.googleapis.com'] : []),
     // The service exports to Cloud Trace through the Telemetry API (docs/observability.md).
     ...(o.withTraces ? ['cloudtrace.googleapis.com', 'telemetry.googleapis.com'] : []),
-    ...(o.withMonitoring ? ['monitoring.googleapis.com'] : []),
+    ...(o.withMonitoring || o.vm ? ['monitoring.googleapis.com'] : []),
   ];
 }
 
 /** Where a role is granted: the project, or one resource. */
-export type Target = 'project' | 'repository' | 'runtime' | 'deployer' | 'secret' | 'pepper';
+export type Target =
+  | 'project'
+  | 'repository'
+  | 'runtime'
+  | 'deployer'
+  | 'secret'
+  | 'pepper'
+  | 'vm'
+  | 'instance';
 export interface Grant {
   on: Target;
   member: string;
@@ -66,6 +87,8 @@ export interface GrantOptions {
   withCloudsql?: boolean;
   /** The service exports traces to Cloud Trace. */
   withTraces?: boolean;
+  /** The Compute Engine path instead of Cloud Run. */
+  vm?: boolean;
 }
 
 export const sa = (email: string) => `serviceAccount:${email}`;
@@ -81,7 +104,28 @@ export const ROLES = {
   traces: 'roles/cloudtrace.agent',
   cloudsql: 'roles/cloudsql.client',
   readSecret: 'roles/secretmanager.secretAccessor',
+  // The VM's account: the Ops Agent's metrics, and the image it pulls.
+  writeMetrics: 'roles/monitoring.metricWriter',
+  pull: 'roles/artifactregistry.reader',
+  // The VM rollout sets the instance's metadata and reads its guest attributes
+  // (compute.instances.setMetadata, .get, .getGuestAttributes); gcloud then
+  // waits on the zone operation, a project resource (compute.zoneOperations.get).
+  rollVm: 'roles/compute.instanceAdmin.v1',
+  readCompute: 'roles/compute.viewer',
 };
+
+/** Google's documented source range of IAP TCP forwarding: SSH reaches the VM only through IAP. */
+export const IAP_RANGE = '35.235.240.0/20';
+
+/** The VM's firewall rules, each to the VM's network tag. */
+export const vmFirewall = (n: Names) => [
+  { name: `${n.service}-allow-web`, allow: 'tcp:80,tcp:443', from: '0.0.0.0/0' },
+  { name: `${n.service}-allow-iap-ssh`, allow: 'tcp:22', from: IAP_RANGE },
+];
+
+/** The VM's OS: Debian's current image family (docs/compute-engine.md). */
+export const VM_IMAGE = { family: 'debian-13', project: 'debian-cloud' };
+export const VM_SCOPES = ['https://www.googleapis.com/auth/cloud-platform'];
 
 /**
  * Least privilege: every role the two accounts hold, each on the narrowest
@@ -95,6 +139,24 @@ export function grants(n: Names, o: GrantOptions): Grant[] {
   const runtime = sa(n.runtimeSa);
   const deployer = sa(n.deployerSa);
   const grant = (on: Target, member: string, role: string) => ({ on, member, role });
+  if (o.vm) {
+    // The VM path: the VM's account writes logs and metrics (the Ops Agent), pulls
+    // the image and reads its two secrets; the deployer pushes, rolls the one VM and acts as its account.
+    const vm = sa(n.vmSa);
+    return [
+      grant('project', vm, ROLES.writeLogs),
+      grant('project', vm, ROLES.writeMetrics),
+      ...(o.withTraces ? [grant('project', vm, ROLES.traces)] : []),
+      grant('repository', vm, ROLES.pull),
+      grant('secret', vm, ROLES.readSecret),
+      grant('pepper', vm, ROLES.readSecret),
+      grant('project', deployer, ROLES.readLogs),
+      grant('project', deployer, ROLES.readCompute),
+      grant('repository', deployer, ROLES.push),
+      grant('instance', deployer, ROLES.rollVm),
+      grant('vm', deployer, ROLES.actAs),
+    ];
+  }
   return [
     grant('project', runtime, ROLES.writeLogs),
     ...(o.withTraces ? [grant('project', runtime, ROLES.traces)] : []),
@@ -128,6 +190,7 @@ export const OPTIONAL_ROLES = [
   ROLES.deployRun({ public: true }),
   ROLES.traces,
   ROLES.cloudsql,
+  ROLES.readCompute,
 ];
 
 export const GITHUB_ISSUER = 'https://token.actions.githubusercontent.com';

@@ -30,10 +30,10 @@ export function githubVariables(
     GCP_REGION: o.region,
     GCP_WORKLOAD_IDENTITY_PROVIDER: `${poolResource(projectNumber, n)}/providers/${n.provider}`,
     GCP_DEPLOYER_SERVICE_ACCOUNT: n.deployerSa,
-    GCP_RUNTIME_SERVICE_ACCOUNT: n.runtimeSa,
     GCP_ARTIFACT_REPOSITORY: n.repository,
     CLOUD_RUN_SERVICE: n.service,
-    DATABASE_URL_SECRET: n.secret,
+    // The VM reads its secrets itself, as its own account.
+    ...(o.vm ? {} : { GCP_RUNTIME_SERVICE_ACCOUNT: n.runtimeSa, DATABASE_URL_SECRET: n.secret }),
     ...(o.withCloudsql ? { CLOUD_SQL_INSTANCE: n.sqlConnectionName } : {}),
   };
 }

@@ -3,10 +3,12 @@
 // order (accounts before the bindings that name them, the secrets before
 // their bindings, the pool before its provider). On an empty state the plan is the
 // whole set-up, which is what --dry-run prints.
+
+import { metadataFlag, VM_CLOUD_INIT, vmConfig } from '../deploy/vm.ts';
 import { bindingArgv, membersOf, rolesOf } from '../gcloud/iam.ts';
 import type { Rest } from '../gcloud/rest.ts';
 import { cmd } from '../gcloud/run.ts';
-import type { State } from '../gcloud/state.ts';
+import { type Firewall, lastSegment, metadata, type State } from '../gcloud/state.ts';
 import {
   ATTRIBUTE_MAPPING,
   attributeCondition,
@@ -21,6 +23,9 @@ import {
   repositoryPrincipal,
   requiredApis,
   sa,
+  VM_IMAGE,
+  VM_SCOPES,
+  vmFirewall,
 } from '../names.ts';
 import { monitoring } from './monitoring.ts';
 
@@ -35,6 +40,10 @@ export interface Options extends GrantOptions {
   withMonitoring?: boolean;
   /** The address the alert policies notify (--with-monitoring). */
   notify?: string;
+  /** The VM path: its zone and machine type, and the domain Caddy gets a certificate for. */
+  zone?: string;
+  machineType?: string;
+  domain?: string;
   dryRun: boolean;
   json: boolean;
 }
@@ -46,6 +55,7 @@ export const STEPS = {
   database: 'DATABASE_URL secret (and with --with-cloudsql its Cloud SQL database)',
   pepper:
     'API_KEY_PEPPER secret, made once and never replaced (a new pepper invalidates every key)',
+  vm: 'With --target vm: firewall rules, a static IP and the VM',
   iam: 'Least-privilege roles, nothing broader',
   wif: 'Workload Identity Federation pinned to the repository and the deploy branch',
   monitoring:
@@ -147,8 +157,16 @@ const registry: Step = (add, s, o, n) => {
 
 const accounts: Step = (add, s, o, n) => {
   const p = `--project=${o.project}`;
+  const app = o.vm
+    ? ([n.vmSaId, n.vmSa, s.vm, `Identity of the VM ${n.instance}`] as const)
+    : ([
+        n.runtimeSaId,
+        n.runtimeSa,
+        s.runtime,
+        `Identity of the Cloud Run service ${n.service}`,
+      ] as const);
   for (const [id, email, account, what] of [
-    [n.runtimeSaId, n.runtimeSa, s.runtime, `Identity of the Cloud Run service ${n.service}`],
+    app,
     [
       n.deployerSaId,
       n.deployerSa,
@@ -246,7 +264,7 @@ const iam: Step = (add, s, o, n) => {
       add(`grant ${g.role} to ${g.member} on the ${g.on}`, bindingArgv('add', g, n));
     }
   }
-  for (const member of [sa(n.runtimeSa), sa(n.deployerSa)]) {
+  for (const member of [sa(n.runtimeSa), sa(n.deployerSa), sa(n.vmSa)]) {
     for (const role of rolesOf(s.policies.project, member)) {
       const ours = wanted.some((g) => g.on === 'project' && g.member === member && g.role === role);
       if (!ours && [...FORBIDDEN_ROLES, ...OPTIONAL_ROLES].includes(role)) {
@@ -254,6 +272,119 @@ const iam: Step = (add, s, o, n) => {
         add(what, bindingArgv('remove', { on: 'project', member, role }, n));
       }
     }
+  }
+};
+
+/** A firewall rule as gcloud's flags state it, to compare what exists with what is wanted. */
+const ruleOf = (f: Firewall) => ({
+  allow: (f.allowed ?? [])
+    .flatMap((a) => (a.ports ?? ['']).map((x) => `${a.IPProtocol}:${x}`))
+    .join(','),
+  from: (f.sourceRanges ?? []).join(','),
+  to: (f.targetTags ?? []).join(','),
+  on: !f.disabled && f.direction === 'INGRESS' && !f.targetServiceAccounts,
+});
+
+const vm: Step = (add, s, o, n) => {
+  if (!o.vm) return;
+  const p = `--project=${o.project}`;
+  for (const want of vmFirewall(n)) {
+    const spec = [
+      `--allow=${want.allow}`,
+      `--source-ranges=${want.from}`,
+      `--target-tags=${n.networkTag}`,
+    ];
+    const found = s.firewalls?.find((f) => f.name === want.name);
+    if (!found)
+      add(
+        `create the firewall rule ${want.name}: ${want.allow} from ${want.from} to the VM`,
+        cmd(
+          'compute firewall-rules create',
+          want.name,
+          '--network=default',
+          '--direction=INGRESS',
+          ...spec,
+          p,
+        ),
+      );
+    else {
+      const is = ruleOf(found);
+      if (is.allow !== want.allow || is.from !== want.from || is.to !== n.networkTag || !is.on)
+        add(
+          `reset the firewall rule ${want.name} to ${want.allow} from ${want.from} (it allowed ${is.allow} from ${is.from}${is.on ? '' : ', or was not an enabled ingress rule to the tag'})`,
+          cmd('compute firewall-rules update', want.name, ...spec, '--no-disabled', p),
+        );
+    }
+  }
+  if (!s.address)
+    add(
+      `reserve the static IP ${n.address}`,
+      cmd('compute addresses create', n.address, `--region=${o.region}`, p),
+    );
+  const at = [`--zone=${n.zone}`, p];
+  const wanted = {
+    'enable-guest-attributes': 'TRUE',
+    ...(o.domain !== undefined || !s.instance ? { 'runway-domain': o.domain ?? '' } : {}),
+    'runway-secrets': vmConfig(n, '', '')['runway-secrets'],
+  };
+  const i = s.instance;
+  if (!i) {
+    add(
+      `create the VM ${n.instance} (${o.machineType}, ${VM_IMAGE.family}) in ${n.zone}`,
+      cmd(
+        'compute instances create',
+        n.instance,
+        `--machine-type=${o.machineType}`,
+        `--image-family=${VM_IMAGE.family}`,
+        `--image-project=${VM_IMAGE.project}`,
+        `--service-account=${n.vmSa}`,
+        '--scopes=cloud-platform',
+        '--shielded-secure-boot',
+        '--shielded-vtpm',
+        '--shielded-integrity-monitoring',
+        `--tags=${n.networkTag}`,
+        `--address=${n.address}`,
+        `--metadata-from-file=user-data=${VM_CLOUD_INIT}`,
+        metadataFlag(wanted),
+        ...at,
+      ),
+    );
+    return;
+  }
+  const zone = lastSegment(i.zone);
+  if (zone !== n.zone)
+    throw new Error(`the VM ${n.instance} is in zone ${zone}, not ${n.zone}: pass --zone ${zone}`);
+  const has = metadata(i);
+  const stale = Object.entries(wanted).filter(([k, v]) => has[k] !== v);
+  if (stale.length)
+    add(
+      `set ${stale.map(([k]) => k).join(', ')} on the VM`,
+      cmd(
+        'compute instances add-metadata',
+        n.instance,
+        metadataFlag(Object.fromEntries(stale)),
+        ...at,
+      ),
+    );
+  const [account] = i.serviceAccounts ?? [];
+  if (account?.email !== n.vmSa || String(account.scopes) !== String(VM_SCOPES)) {
+    // An instance's account and scopes change only while it is stopped.
+    const was = `${account?.email ?? 'no account'} with scopes ${account?.scopes?.join(' ') || 'none'}`;
+    add(
+      `stop the VM to change its identity (it ran as ${was})`,
+      cmd('compute instances stop', n.instance, ...at),
+    );
+    add(
+      `run the VM as ${n.vmSa} with the cloud-platform scope`,
+      cmd(
+        'compute instances set-service-account',
+        n.instance,
+        `--service-account=${n.vmSa}`,
+        '--scopes=cloud-platform',
+        ...at,
+      ),
+    );
+    add(`start the VM again`, cmd('compute instances start', n.instance, ...at));
   }
 };
 
@@ -324,7 +455,7 @@ const wif: Step = (add, s, o, n, i) => {
 /** Every write, step by step, in the order they must run. */
 export function plan(s: State, o: Options, n: Names, i: Inputs): Write[] {
   const writes: Write[] = [];
-  const steps = { registry, accounts, database, pepper, iam, wif, monitoring };
+  const steps = { registry, accounts, database, pepper, vm, iam, wif, monitoring };
   for (const [step, fill] of Object.entries(steps)) {
     fill(
       (change, how, stdin) =>

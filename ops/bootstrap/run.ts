@@ -23,6 +23,7 @@ import {
 
 export interface BootstrapIO extends IO {
   env: Env;
+  cwd?: string;
   /** The DATABASE_URL of a PostgreSQL outside Cloud SQL (default: stdin, never echoed). */
   readSecret?: () => Promise<string>;
   /** Base delay between tries of a binding that names a just-created account (default 2 s). */
@@ -48,7 +49,7 @@ export function databaseUrlFrom(text: string): string {
 }
 
 export async function runBootstrap(o: Options, io: BootstrapIO): Promise<number> {
-  const n = deriveNames(o.project, o.region, o.service);
+  const n = deriveNames(o.project, o.region, o.service, o.zone);
   const inputs: Inputs = {
     projectNumber: EMPTY.projectNumber,
     repositoryId:
@@ -67,7 +68,7 @@ export async function runBootstrap(o: Options, io: BootstrapIO): Promise<number>
     `runway bootstrap: project ${o.project}, region ${o.region}, service ${o.service}, GitHub ${o.github} (id ${inputs.repositoryId})`,
   );
 
-  const g = createGcloud({ env: io.env });
+  const g = createGcloud({ env: io.env, cwd: io.cwd });
   const rest = monitoringRest(g);
   inputs.channel = async () => {
     const channel = emailChannel(await listChannels(g, n), o.notify);
@@ -111,7 +112,7 @@ export async function runBootstrap(o: Options, io: BootstrapIO): Promise<number>
     const line = redact(err instanceof GcloudError ? err.line : (err as Error).message, [
       inputs.password,
     ]);
-    if (o.json) printJson(io, { ok: false, failedStep: step, error: line, steps: report(done) });
+    if (o.json) printJson(io, { ok: false, failedStep: step, error: line, steps: report(o, done) });
     else
       io.stderr(
         `x ${step}: ${line}\n  Then run the same bootstrap command again: it carries on from what exists.`,
@@ -124,22 +125,28 @@ export async function runBootstrap(o: Options, io: BootstrapIO): Promise<number>
     printJson(io, {
       ok: true,
       projectNumber: inputs.projectNumber,
-      steps: report(done),
+      steps: report(o, done),
       githubVariables: vars,
     });
     return EXIT.ok;
   }
-  for (const s of report(done))
+  for (const s of report(o, done))
     say(`${s.changes.length ? '+' : '='} ${s.id.padEnd(9)}${s.changes.join('; ') || 'unchanged'}`);
   say(`\nSet the variables of the deploy workflow in ${o.github}:`);
   for (const [k, v] of Object.entries(vars))
     say(`  gh variable set ${k} --repo ${o.github} --body ${shellJoin([v])}`);
-  say(`Then deploy: gh workflow run deploy.yml --repo ${o.github}`);
+  say(`Then deploy: gh workflow run ${o.vm ? 'deploy-vm.yml' : 'deploy.yml'} --repo ${o.github}`);
   return EXIT.ok;
 }
 
-function report(done: Write[]) {
-  return Object.entries(STEPS).map(([id, title]) => ({
+/** The steps asked for: vm only for --target vm, monitoring only with --with-monitoring. */
+const stepsOf = (o: Options) =>
+  Object.entries(STEPS).filter(
+    ([id]) => (o.vm || id !== 'vm') && (o.withMonitoring || id !== 'monitoring'),
+  );
+
+function report(o: Options, done: Write[]) {
+  return stepsOf(o).map(([id, title]) => ({
     id,
     title,
     changes: done.filter((w) => w.step === id).map((w) => w.change),
@@ -147,7 +154,7 @@ function report(done: Write[]) {
 }
 
 function dryRun(o: Options, writes: Write[], io: IO): number {
-  const steps = Object.entries(STEPS).map(([id, title]) => ({
+  const steps = stepsOf(o).map(([id, title]) => ({
     id,
     title,
     commands: writes

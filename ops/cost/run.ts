@@ -47,18 +47,21 @@ export async function runCost(argv: string[], io: IO & { cwd: string }): Promise
   }
 }
 
-async function cost(argv: string[], io: IO & { cwd: string }): Promise<number> {
-  const strings = ['region-tier', 'profile', 'profile-file', 'from-bench', 'chart'];
-  const v = parseFlags(argv, {
-    ...Object.fromEntries(
-      [...Object.keys(NUMBERS), ...strings].map((k) => [k, { type: 'string' as const }]),
-    ),
-    json: { type: 'boolean' },
-  });
+/** The flags that state a load: the numbers, then the strings. */
+export const LOAD_FLAGS = [
+  ...Object.keys(NUMBERS),
+  'region-tier',
+  'profile',
+  'profile-file',
+  'from-bench',
+];
+
+/** The load the flags state (bootstrap --target vm sizes its VM from it too). */
+export function loadFrom(v: Record<string, string | boolean | undefined>, cwd: string) {
   // a file flag's reader; its failure names the flag, the file and an example
   const read = <T>(flag: string, example: string, reader: (path: string) => T): T => {
     try {
-      return reader(resolve(io.cwd, v[flag] as string));
+      return reader(resolve(cwd, v[flag] as string));
     } catch (err) {
       const why = (err as Error).message;
       throw new UsageError(`--${flag} ${v[flag]}: ${why} (e.g. --${flag} ${example})`);
@@ -108,6 +111,15 @@ async function cost(argv: string[], io: IO & { cwd: string }): Promise<number> {
     kibPerRequest: num('kib-per-request', LOAD_DEFAULTS.kibPerRequest),
     shape: SHAPES[profile] ?? read('profile-file', 'hourly.csv', readProfileFile),
   };
+  return { load, bench, measured, profile };
+}
+
+async function cost(argv: string[], io: IO & { cwd: string }): Promise<number> {
+  const v = parseFlags(argv, {
+    ...Object.fromEntries([...LOAD_FLAGS, 'chart'].map((k) => [k, { type: 'string' as const }])),
+    json: { type: 'boolean' },
+  });
+  const { load, bench, measured, profile } = loadFrom(v, io.cwd);
   let options: ReturnType<typeof costOptions>;
   try {
     options = costOptions(load);

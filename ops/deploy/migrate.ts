@@ -3,7 +3,7 @@
 // Cloud SQL connection (read from the declaration, so they are stated once),
 // and waits for it. A failure stops the deploy before any revision exists.
 import { DeployFailure, executionFilter, lastLines } from './logs.ts';
-import { runContext, type Service, type Target, where } from './service.ts';
+import { containerEnv, runContext, type Service, type Target, where } from './service.ts';
 
 type Job = { status?: { latestCreatedExecution?: { name: string; completionStatus?: string } } };
 
@@ -12,10 +12,8 @@ export async function migrate(t: Target, svc: Service, out: Record<string, strin
   const { serviceAccountName, containers } = svc.spec.template.spec;
   const [c] = containers;
   if (!c) throw new Error('service.yaml declares no container');
-  const env = (c.env ?? []).filter((e) => e.value !== undefined).map((e) => `${e.name}=${e.value}`);
-  const secrets = (c.env ?? []).flatMap((e) =>
-    e.valueFrom ? `${e.name}=${e.valueFrom.secretKeyRef.name}:${e.valueFrom.secretKeyRef.key}` : [],
-  );
+  const { values: env, secrets: refs } = containerEnv(svc);
+  const secrets = refs.map(([name, ref]) => `${name}=${ref.name}:${ref.key}`);
   const sql = svc.spec.template.metadata?.annotations?.['run.googleapis.com/cloudsql-instances'];
   const limits = c.resources?.limits ?? {};
   const opt = (name: string, value: string | undefined) => (value ? [`--${name}=${value}`] : []);

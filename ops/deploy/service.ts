@@ -98,6 +98,15 @@ export function declaration(
   return fill(parse(readFileSync(SERVICE_YAML, 'utf8'))) as Service;
 }
 
+/** The first container's environment: the plain values as KEY=VALUE, the secrets as [NAME, ref]. */
+export function containerEnv(svc: Service) {
+  const env = svc.spec.template.spec.containers[0]?.env ?? [];
+  return {
+    values: env.flatMap((e) => (e.value === undefined ? [] : [`${e.name}=${e.value}`])),
+    secrets: env.flatMap((e) => (e.valueFrom ? [[e.name, e.valueFrom.secretKeyRef] as const] : [])),
+  };
+}
+
 /**
  * The traffic block of a deploy. Nothing serves yet (a first deploy): the new
  * revision serves once ready. Otherwise every serving revision keeps its share,

@@ -15,6 +15,7 @@ import { deployRevision } from './revision.ts';
 import { declaration, type Target } from './service.ts';
 import { smokeTest } from './smoke.ts';
 import { summarize } from './summary.ts';
+import { rollVm, vmSummary } from './vm.ts';
 
 const STEPS = ['migrate', 'revision', 'smoke', 'promote', 'summary'];
 /** The flags each step needs; a run of all steps gets url and revision from the revision step. */
@@ -35,12 +36,13 @@ const FORMS: Record<string, [RegExp, string]> = {
   'revision-suffix': [/^[a-z0-9]([a-z0-9-]{0,18}[a-z0-9])?$/, '1-20 lowercase letters, digits, -'],
   'cloudsql-instance': [/^[a-z][a-z0-9-]*:[a-z0-9-]+:[a-z0-9-]+$/, 'PROJECT:REGION:INSTANCE'],
   'ready-timeout': [/^[1-9]\d*$/, 'a whole number of seconds'],
+  target: [/^(cloud-run|vm)$/, 'cloud-run or vm'],
 };
 const FLAGS = args.flags(
   [
     ...['step', 'project', 'region', 'service', 'image', 'sha', 'revision-suffix', 'url'],
     ...['runtime-service-account', 'database-url-secret', 'cloudsql-instance', 'revision'],
-    ...['ready-timeout', 'failed-step', 'previous'],
+    ...['ready-timeout', 'failed-step', 'previous', 'target'],
   ],
   ['json'],
 );
@@ -53,6 +55,7 @@ export async function runDeploy(argv: string[], ctx: IO & { env: Env }): Promise
     if (value !== undefined && !form.test(value))
       throw new args.UsageError(`--${name} must be ${what}, got "${value}"`);
   }
+  if (flag('target') === 'vm') return deployVm(v, ctx);
   const step = flag('step');
   const steps = step ? [step] : STEPS;
   for (const name of new Set(steps.flatMap((s) => NEEDS[s] ?? [])))
@@ -84,7 +87,7 @@ export async function runDeploy(argv: string[], ctx: IO & { env: Env }): Promise
     promote: () => promote(t, flag('revision') ?? (out.revision as string)),
   };
 
-  let failed: { step: string; error: string; logs: string[] } | undefined;
+  let failed: Failed;
   for (const s of steps.filter((x) => x !== 'summary')) {
     try {
       await run[s]?.();
@@ -104,12 +107,25 @@ export async function runDeploy(argv: string[], ctx: IO & { env: Env }): Promise
         previous: flag('previous') ?? out.previous,
       })
     : undefined;
+  return report(ctx, v.json === true, out, summary, failed);
+}
+
+type Failed = { step: string; error: string; logs: string[] } | undefined;
+
+/** Outputs to $GITHUB_OUTPUT, the summary to $GITHUB_STEP_SUMMARY, the outcome to stdout and stderr. */
+function report(
+  ctx: IO & { env: Env },
+  json: boolean,
+  out: Record<string, string>,
+  summary: string | undefined,
+  failed: Failed,
+): number {
   const lines = Object.entries(out).map(([k, x]) => `${k}=${x}`);
   if (ctx.env.GITHUB_OUTPUT && lines.length)
     appendFileSync(ctx.env.GITHUB_OUTPUT, `${lines.join('\n')}\n`);
   if (ctx.env.GITHUB_STEP_SUMMARY && summary)
     appendFileSync(ctx.env.GITHUB_STEP_SUMMARY, `${summary}\n`);
-  if (v.json) printJson(ctx, { ok: !failed, ...failed, outputs: out, summary });
+  if (json) printJson(ctx, { ok: !failed, ...failed, outputs: out, summary });
   else {
     for (const line of summary ? [...lines, summary] : lines) ctx.stdout(line);
     if (failed) {
@@ -120,4 +136,26 @@ export async function runDeploy(argv: string[], ctx: IO & { env: Env }): Promise
     }
   }
   return failed ? EXIT.failure : EXIT.ok;
+}
+
+/** `deploy --target vm`: one step, the rollout (with its rollback), then the summary. */
+async function deployVm(v: Record<string, string | boolean | undefined>, ctx: IO & { env: Env }) {
+  const flag = (name: string) => args.optionalString(v, name);
+  if (flag('step')) throw new args.UsageError('--step is for Cloud Run; --target vm is one step');
+  const [project, image] = [args.requireString(v, 'project'), args.requireString(v, 'image')];
+  const names = deriveNames(project, flag('region') ?? '', flag('service') ?? DEFAULT_SERVICE);
+  const gcloud = createGcloud({ env: ctx.env });
+  const out: Record<string, string> = {};
+  let failed: Failed;
+  try {
+    const timeoutMs = Number(flag('ready-timeout') ?? 600) * 1000;
+    const t = { ...names, names, gcloud, log: ctx.stderr };
+    await rollVm(t, { image, version: pkg.version, url: flag('url'), timeoutMs }, out);
+  } catch (err) {
+    if (err instanceof GcloudError) failed = { step: 'rollout', error: err.line, logs: [] };
+    else if (err instanceof DeployFailure)
+      failed = { step: 'rollout', error: err.message, logs: err.logs };
+    else throw err;
+  }
+  return report(ctx, v.json === true, out, vmSummary(names, out, failed?.error), failed);
 }

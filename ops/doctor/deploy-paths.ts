@@ -4,6 +4,8 @@
 import type { Repo } from './repo.ts';
 
 const WORKFLOWS = '.github/workflows/*.{yml,yaml}';
+/** The repository's own composite actions, whose steps run in the workflows that use them. */
+const ACTIONS = '.github/actions/*/action.{yml,yaml}';
 const DEPLOY_SCRIPTS = 'deploy/**/*.sh';
 
 /** A gcloud run command, also as the first words of a bash array (args=(run jobs deploy ...)). */
@@ -41,7 +43,11 @@ type Step = Env & {
   if?: string;
   name?: string;
 };
-type Workflow = Env & { jobs?: Record<string, (Env & { steps?: Step[] }) | null> };
+type Workflow = Env & {
+  jobs?: Record<string, (Env & { steps?: Step[] }) | null>;
+  /** A composite action: its steps, as one job's. */
+  runs?: Env & { steps?: Step[] };
+};
 
 /**
  * Every command line of the workflows' `run:` steps and of the deploy scripts,
@@ -67,13 +73,13 @@ export function deployPaths(repo: Repo) {
       if (out) assign(file, out[1] as string, out[2]);
     }
   };
-  for (const file of repo.glob(WORKFLOWS)) {
+  for (const file of [...repo.glob(WORKFLOWS), ...repo.glob(ACTIONS)]) {
     const env = (o: Env | null | undefined) => {
       for (const [k, v] of Object.entries(o?.env ?? {})) assign(file, k, v);
     };
     const doc = repo.yaml(file) as Workflow | null;
     env(doc);
-    for (const job of Object.values(doc?.jobs ?? {})) {
+    for (const job of [...Object.values(doc?.jobs ?? {}), doc?.runs]) {
       env(job);
       for (const step of job?.steps ?? []) {
         env(step);

@@ -9,7 +9,7 @@ import { type Options, plan, planApis } from '../bootstrap/plan.ts';
 import { membersOf, rolesOf } from '../gcloud/iam.ts';
 import { monitoringRest } from '../gcloud/rest.ts';
 import { type Gcloud, GcloudError, shellJoin } from '../gcloud/run.ts';
-import { readProject, readState, type State } from '../gcloud/state.ts';
+import { lastSegment, readProject, readState, type State } from '../gcloud/state.ts';
 import {
   DEFAULT_SERVICE,
   deriveNames,
@@ -19,6 +19,7 @@ import {
   sa,
 } from '../names.ts';
 import type { DoctorOptions, Finding } from './types.ts';
+import { vmFindings } from './vm.ts';
 
 /** Stands for what only bootstrap knows: a new password, or a repository id nothing names. */
 const UNKNOWN = 'BOOTSTRAP_INPUT';
@@ -27,7 +28,7 @@ export async function liveFindings(
   g: Gcloud,
   o: DoctorOptions & { project: string },
 ): Promise<Finding[]> {
-  const n = deriveNames(o.project, o.region ?? '', o.service);
+  let n = deriveNames(o.project, o.region ?? '', o.service);
   let s: State;
   try {
     s = await readState(g, n, await readProject(g, n), {
@@ -42,7 +43,12 @@ export async function liveFindings(
       { id: 'live-checks-failed', pitfall: null, severity: 'warning', message: err.message, fix },
     ];
   }
-  // The options the project was bootstrapped with, read from what it holds.
+  // The options the project was bootstrapped with, read from what it holds: the
+  // VM path where the VM or its account exists, in the VM's zone.
+  const vm = !!(s.vm || s.instance);
+  const zone = lastSegment(s.instance?.zone) || undefined;
+  const region = o.region ?? zone?.replace(/-[a-z]$/, '');
+  n = deriveNames(o.project, region ?? '', o.service, zone);
   const held = (email: string, role: string) =>
     rolesOf(s.policies.project, sa(email)).includes(role);
   const keep = s.repository?.cleanupPolicies?.['keep-recent']?.mostRecentVersions?.keepCount;
@@ -50,15 +56,18 @@ export async function liveFindings(
   const watched = o.region ? monitoringHeld(s.monitoring, o.project, o.region) : undefined;
   const b: Options = {
     project: o.project,
-    region: o.region ?? 'REGION',
+    region: region ?? 'REGION',
     github: o.github ?? 'OWNER/REPO',
     service: o.service,
     keep: keep ?? 0,
     public: held(n.deployerSa, ROLES.deployRun({ public: true })),
-    withTraces: held(n.runtimeSa, ROLES.traces),
+    withTraces: held(vm ? n.vmSa : n.runtimeSa, ROLES.traces),
     withCloudsql: held(n.runtimeSa, ROLES.cloudsql),
     withMonitoring: !!watched,
     notify: watched?.notify ?? 'EMAIL',
+    ...(vm
+      ? { vm, zone: n.zone, machineType: lastSegment(s.instance?.machineType) || 'MACHINE_TYPE' }
+      : {}),
     dryRun: false,
     json: false,
   };
@@ -79,6 +88,7 @@ export async function liveFindings(
     ...(b.public ? ['--public'] : []),
     ...(b.withTraces ? ['--with-traces'] : []),
     ...(b.withCloudsql ? ['--with-cloudsql'] : []),
+    ...(vm ? [`--target vm --zone ${b.zone} --machine-type ${b.machineType}`] : []),
   ].join(' ');
   const withMonitoring = `${bootstrap} --with-monitoring --notify ${b.notify}`;
   const inputs = { projectNumber: s.projectNumber, repositoryId, password: UNKNOWN };
@@ -89,11 +99,18 @@ export async function liveFindings(
     channel: async () => UNKNOWN,
   });
   const findings: Finding[] = [...planApis(s.apis, b), ...writes]
-    .filter((w) => o.region || !w.argv?.includes(n.repository))
+    .filter((w) => region || !w.argv?.includes(n.repository))
     .map((w) => ({
       id: `bootstrap-${w.step}`,
       // Monitoring is no deployment pitfall: a deploy works without it.
-      pitfall: w.step === 'monitoring' ? null : w.step === 'apis' || w.step === 'registry' ? 1 : 2,
+      pitfall:
+        w.step === 'monitoring'
+          ? null
+          : w.step === 'apis' || w.step === 'registry'
+            ? 1
+            : w.step === 'vm'
+              ? 11
+              : 2,
       severity: 'error',
       message: `bootstrap would ${w.change}`,
       fix:
@@ -112,5 +129,5 @@ export async function liveFindings(
         "the project holds none of runway's monitoring (deploy/monitoring/): no alert policy or uptime check watches the service",
       fix: withMonitoring,
     });
-  return findings;
+  return [...findings, ...(await vmFindings(g, s, n))];
 }

@@ -1,7 +1,7 @@
 // Every pitfall doctor looks for, described once: a finding's `pitfall` is a
 // key of this table. `checks` is what doctor looks at, `why` what goes wrong
-// when it is left. 1 and 2 are checked on the project (live.ts: what bootstrap would change),
-// the others on the repository (rules/). DEPLOYMENT.md points here.
+// when it is left. 1, 2 and 11 are checked on the project (live.ts: what bootstrap would
+// change; vm.ts), the others on the repository (rules/). DEPLOYMENT.md points here.
 export const PITFALLS = {
   1: {
     checks:
@@ -51,6 +51,11 @@ export const PITFALLS = {
     checks:
       "DB_POOL_SIZE (service.yaml, else the app's default) × maxScale, plus room for PostgreSQL's reserved superuser slots, the migration job and an operator's psql, stays within the connection limit of the Cloud SQL tier that bootstrap creates",
     why: "Each instance opens up to DB_POOL_SIZE connections; past the tier's limit new ones fail with 'remaining connection slots are reserved'",
+  },
+  11: {
+    checks:
+      "The VM path (bootstrap --target vm): firewall rules for 80/443 from anywhere and 22 only from IAP's range, and no other rule opening SSH to the internet; a domain, so that Caddy serves HTTPS; runway-image by digest; the VM runs as its own account with the cloud-platform scope; its boot disk comes from Debian's image family; its static IP and guest attributes",
+    why: 'An SSH port open to the internet is scanned within minutes; without a domain traffic is plain HTTP; a tag serves whatever was pushed last; the default Compute account holds Editor, and narrow scopes break Secret Manager and logging in ways IAM does not show; another OS lacks the packages the VM definition installs',
   },
 } as const;
 

@@ -14,8 +14,8 @@ import { probePathsExist, probes } from './rules/probes.ts';
 import { waits } from './rules/waits.ts';
 import type { DoctorOptions, Finding, Found } from './types.ts';
 
-/** The rule of each pitfall checked on the repository (1 and 2 are live.ts). */
-const RULES: Record<Exclude<Pitfall, 1 | 2>, (repo: Repo) => Found[] | Promise<Found[]>> = {
+/** The rule of each pitfall checked on the repository (1, 2 and 11 are live). */
+const RULES: Record<Exclude<Pitfall, 1 | 2 | 11>, (repo: Repo) => Found[] | Promise<Found[]>> = {
   3: buildkit,
   4: port,
   5: images,
@@ -63,7 +63,7 @@ export async function runDoctor(o: DoctorOptions, io: IO & { env: Env }): Promis
   const ran = typeof liveFound !== 'string';
   if (ran) findings.push(...liveFound);
   else {
-    const message = `Live checks of pitfalls 1 and 2 skipped: ${liveFound}`;
+    const message = `Live checks of pitfalls 1, 2 and 11 skipped: ${liveFound}`;
     const fix =
       'gcloud auth login && npm run runway -- doctor --project PROJECT --region REGION --github OWNER/REPO';
     findings.push({ id: 'live-checks-skipped', pitfall: null, severity: 'info', message, fix });

@@ -18,6 +18,8 @@ export function policyArgv(on: Target, verb: Verb, n: Names): string[] {
     deployer: ['iam', 'service-accounts', verb, n.deployerSa, p],
     secret: ['secrets', verb, n.secret, p],
     pepper: ['secrets', verb, n.pepper, p],
+    vm: ['iam', 'service-accounts', verb, n.vmSa, p],
+    instance: ['compute', 'instances', verb, n.instance, `--zone=${n.zone}`, p],
   }[on];
 }
 

@@ -46,14 +46,15 @@ export interface Gcloud {
   json<T>(args: string[], context: FailureContext): Promise<T | null>;
 }
 
-export function createGcloud(o: { env: Env; bin?: string }): Gcloud {
+/** `cwd`: where relative paths on argv (--metadata-from-file) resolve, the operator's directory. */
+export function createGcloud(o: { env: Env; bin?: string; cwd?: string }): Gcloud {
   const bin = o.bin ?? 'gcloud';
   // A prompt in CI hangs until the job times out.
   const env = { ...o.env, CLOUDSDK_CORE_DISABLE_PROMPTS: '1' } as NodeJS.ProcessEnv;
   const run = (argv: string[], input: Input = '') =>
     new Promise<Result>((resolve) => {
       const { stdin = '', timeoutMs } = typeof input === 'string' ? { stdin: input } : input;
-      const options = { env, timeout: timeoutMs, maxBuffer: Number.POSITIVE_INFINITY };
+      const options = { env, cwd: o.cwd, timeout: timeoutMs, maxBuffer: Number.POSITIVE_INFINITY };
       const child = execFile(bin, argv, options, (err, stdout, stderr) => {
         // err.code: the exit code (null when killed), or a string when the process did not start.
         if (typeof err?.code !== 'string')

@@ -27,6 +27,36 @@ export interface Provider {
   oidc?: { issuerUri?: string };
 }
 
+/** A Compute Engine instance, firewall rule and address as gcloud compute prints them. */
+export interface Instance {
+  id?: string;
+  name: string;
+  zone: string;
+  machineType?: string;
+  status?: string;
+  tags?: { items?: string[] };
+  serviceAccounts?: Array<{ email: string; scopes?: string[] }>;
+  metadata?: { items?: Array<{ key: string; value: string }> };
+  disks?: Array<{ boot?: boolean; source?: string }>;
+  networkInterfaces?: Array<{ accessConfigs?: Array<{ natIP?: string }> }>;
+}
+export interface Firewall {
+  name: string;
+  direction?: string;
+  disabled?: boolean;
+  allowed?: Array<{ IPProtocol: string; ports?: string[] }>;
+  sourceRanges?: string[];
+  targetTags?: string[];
+  targetServiceAccounts?: string[];
+}
+
+/** The last segment of a Compute Engine URL (a zone's name). */
+export const lastSegment = (url = '') => url.slice(url.lastIndexOf('/') + 1);
+
+/** An instance's metadata as a map. */
+export const metadata = (i: Instance | undefined): Record<string, string> =>
+  Object.fromEntries((i?.metadata?.items ?? []).map((x) => [x.key, x.value]));
+
 export interface State {
   projectNumber: string;
   apis: string[];
@@ -40,6 +70,11 @@ export interface State {
   sql?: { instance: boolean; databases: string[]; users: string[] };
   /** Read when asked for and the Monitoring API is enabled. */
   monitoring?: Monitoring;
+  /** The VM path (read when Compute Engine is enabled). */
+  vm?: Account;
+  instance?: Instance;
+  firewalls?: Firewall[];
+  address?: { name: string; address?: string };
   policies: Partial<Record<Target, Policy>>;
 }
 
@@ -81,34 +116,46 @@ export async function readState(
     const argv = cmd(words, ...args, p, '--format=json');
     return (await g.json<T[]>(argv, { what: `gcloud ${words}`, project: n.project })) ?? [];
   };
-  const policy = (t: Target) =>
-    g.json<Policy>([...policyArgv(t, 'get-iam-policy', n), '--format=json'], {
+  const policy = (t: Target, names = n) =>
+    g.json<Policy>([...policyArgv(t, 'get-iam-policy', names), '--format=json'], {
       what: `read the IAM policy of the ${t}`,
       project: n.project,
     });
 
-  const [repos, accounts, pools, secrets, instances, projectPolicy, monitoring] = await Promise.all(
-    [
-      n.region
-        ? list<Repository>(
-            'artifactregistry',
-            'artifacts repositories list',
-            `--location=${n.region}`,
-          )
-        : [],
-      list<Account & { name: string }>('iam', 'iam service-accounts list'),
-      list<{ name: string; state?: string }>(
-        'iam',
-        'iam workload-identity-pools list',
-        '--location=global',
-        '--show-deleted',
-      ),
-      list<{ name: string }>('secretmanager', 'secrets list'),
-      o.sql ? list<{ name: string }>('sqladmin', 'sql instances list') : [],
-      policy('project'),
-      o.monitoring && on('monitoring') ? readMonitoring(g, o.monitoring, n) : undefined,
-    ],
-  );
+  const [
+    repos,
+    accounts,
+    pools,
+    secrets,
+    instances,
+    projectPolicy,
+    vms,
+    firewalls,
+    addresses,
+    monitoring,
+  ] = await Promise.all([
+    n.region
+      ? list<Repository>(
+          'artifactregistry',
+          'artifacts repositories list',
+          `--location=${n.region}`,
+        )
+      : [],
+    list<Account & { name: string }>('iam', 'iam service-accounts list'),
+    list<{ name: string; state?: string }>(
+      'iam',
+      'iam workload-identity-pools list',
+      '--location=global',
+      '--show-deleted',
+    ),
+    list<{ name: string }>('secretmanager', 'secrets list'),
+    o.sql ? list<{ name: string }>('sqladmin', 'sql instances list') : [],
+    policy('project'),
+    list<Instance>('compute', 'compute instances list'),
+    list<Firewall>('compute', 'compute firewall-rules list'),
+    list<{ name: string; address?: string }>('compute', 'compute addresses list'),
+    o.monitoring && on('monitoring') ? readMonitoring(g, o.monitoring, n) : undefined,
+  ]);
   const s: State = {
     ...project,
     repository: named(repos, `repositories/${n.repository}`),
@@ -117,16 +164,22 @@ export async function readState(
     secret: !!named(secrets, `secrets/${n.secret}`),
     pepper: !!named(secrets, `secrets/${n.pepper}`),
     pool: named(pools, `workloadIdentityPools/${n.pool}`),
+    vm: accounts.find((a) => a.email === n.vmSa),
+    instance: vms.find((i) => i.name === n.instance),
+    firewalls,
+    address: addresses.find((a) => a.name === n.address),
     policies: { project: projectPolicy ?? {} },
     ...(monitoring ? { monitoring } : {}),
   };
+  // The instance's policy is read in the zone where it is.
+  const at = { ...n, zone: lastSegment(s.instance?.zone) || n.zone };
   const instance = instances.some((i) => i.name === n.sqlInstance);
   const scope = [`--instance=${n.sqlInstance}`];
-  const targets = (['repository', 'runtime', 'deployer', 'secret', 'pepper'] as const).filter(
-    (t) => s[t],
-  );
+  const targets = (
+    ['repository', 'runtime', 'deployer', 'secret', 'pepper', 'vm', 'instance'] as const
+  ).filter((t) => s[t]);
   const [policies, providers, databases, users] = await Promise.all([
-    Promise.all(targets.map(policy)),
+    Promise.all(targets.map((t) => policy(t, at))),
     s.pool
       ? list<Provider>(
           'iam',

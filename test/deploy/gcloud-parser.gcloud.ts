@@ -73,9 +73,11 @@ function tryGcloud(argv: string[], home: string): Promise<Verdict> {
   });
 }
 
-/** The gcloud lines of the workflows' run: blocks, with the job's variables filled in. */
+/** The gcloud lines of the deploy workflows' run: blocks, with the job's variables filled in. */
 function workflowGcloudLines(): string[][] {
-  const text = readFileSync(path.join(repoRoot, '.github', 'workflows', 'deploy.yml'), 'utf8');
+  const text = ['workflows/deploy.yml', 'workflows/deploy-vm.yml', 'actions/build-image/action.yml']
+    .map((f) => readFileSync(path.join(repoRoot, '.github', f), 'utf8'))
+    .join('\n');
   const values: Record<string, string> = {
     REGION: 'europe-west1',
     PROJECT: 'demo-project',
@@ -148,9 +150,11 @@ export function shellWords(line: string, vars: Record<string, string>): string[]
   return words;
 }
 
-/** The gcloud commands of DEPLOYMENT.md's shell blocks, with example values. */
+/** The gcloud commands of DEPLOYMENT.md's and docs/compute-engine.md's shell blocks, with example values. */
 function documentedGcloudLines(): string[][] {
-  const doc = readFileSync(path.join(repoRoot, 'DEPLOYMENT.md'), 'utf8');
+  const doc = ['DEPLOYMENT.md', 'docs/compute-engine.md']
+    .map((f) => readFileSync(path.join(repoRoot, f), 'utf8'))
+    .join('\n');
   const vars: Record<string, string> = {
     PROJECT: 'demo-project',
     REGION: 'europe-west1',
@@ -184,7 +188,7 @@ describe('gcloud command lines', { skip: gcloud ? false : 'gcloud is not install
     writeFileSync(path.join(home, 'token'), 'offline-test-token');
   });
 
-  it("in the deploy workflow's run: steps are accepted by the real gcloud", async () => {
+  it("in the deploy workflows' run: steps are accepted by the real gcloud", async () => {
     const lines = workflowGcloudLines();
     assert.ok(
       lines.some((a) => a.slice(0, 2).join(' ') === 'auth configure-docker'),
@@ -197,7 +201,7 @@ describe('gcloud command lines', { skip: gcloud ? false : 'gcloud is not install
     );
   });
 
-  it('in DEPLOYMENT.md are accepted by the real gcloud', async () => {
+  it('in DEPLOYMENT.md and docs/compute-engine.md are accepted by the real gcloud', async () => {
     const documented = documentedGcloudLines();
     assert.ok(documented.length >= 5, `found only ${documented.length} gcloud commands`);
     const verdicts: { line: string; v: Verdict }[] = [];

@@ -11,9 +11,11 @@ import { parse } from 'yaml';
 import { offlineFindings } from '../../ops/doctor/run.ts';
 import { repoRoot } from './helpers/scenario.ts';
 
-const WORKFLOWS = ['ci.yml', 'deploy.yml'].map((f) =>
+const WORKFLOWS = ['ci.yml', 'deploy.yml', 'deploy-vm.yml'].map((f) =>
   path.join(repoRoot, '.github', 'workflows', f),
 );
+/** The build both deploy workflows share. */
+const BUILD = path.join(repoRoot, '.github', 'actions', 'build-image', 'action.yml');
 const text = (f: string) => readFileSync(f, 'utf8');
 const deployFile = WORKFLOWS[1] as string;
 const deploy = parse(text(deployFile));
@@ -28,6 +30,8 @@ type Step = {
   'continue-on-error'?: unknown;
 };
 const deploySteps: Step[] = deploy.jobs.deploy.steps;
+const deployVm = parse(text(WORKFLOWS[2] as string));
+const buildSteps: Step[] = parse(text(BUILD)).runs.steps;
 /** A GitHub expression as it stands in a workflow: ${{ ... }}. */
 const expr = (e: string) => `\${{ ${e} }}`;
 
@@ -36,19 +40,19 @@ describe('workflows', () => {
     assert.deepEqual(await offlineFindings(repoRoot, [5, 6]), []);
   });
 
-  it('pass the GitHub workflow schema check (action-validator)', () => {
+  it('pass the GitHub workflow and action schema check (action-validator)', () => {
     const bin = path.join(repoRoot, 'node_modules', '.bin', 'action-validator');
-    for (const f of WORKFLOWS) {
+    for (const f of [...WORKFLOWS, BUILD]) {
       const r = spawnSync(bin, [f], { encoding: 'utf8', timeout: 30_000 });
       assert.equal(r.status, 0, `${path.basename(f)}: ${r.stdout}${r.stderr}`);
     }
   });
 
-  it('pin every action to a full commit SHA with the version in a comment', () => {
-    for (const f of WORKFLOWS) {
+  it("pin every action to a full commit SHA with the version in a comment (the repository's own come with the checkout)", () => {
+    for (const f of [...WORKFLOWS, BUILD]) {
       const uses = text(f)
         .split('\n')
-        .filter((l) => /^\s*(-\s*)?uses:/.test(l));
+        .filter((l) => /^\s*(-\s*)?uses:/.test(l) && !/uses: \.\/\.github\/actions\//.test(l));
       assert.ok(uses.length > 0);
       for (const l of uses)
         assert.match(l, /uses: [\w.-]+\/[\w.-]+@[0-9a-f]{40} # v\d+\.\d+\.\d+$/, l.trim());
@@ -57,11 +61,15 @@ describe('workflows', () => {
 
   it('grant least privilege and cancel superseded CI runs, but never a running deploy', () => {
     assert.deepEqual(ci.permissions, { contents: 'read' });
-    assert.deepEqual(deploy.permissions, { contents: 'read', 'id-token': 'write' });
+    for (const w of [deploy, deployVm]) {
+      assert.deepEqual(w.permissions, { contents: 'read', 'id-token': 'write' });
+      assert.equal(w.concurrency['cancel-in-progress'], false);
+      // One group per service: a Cloud Run deploy and a VM rollout of it queue too.
+      assert.equal(w.concurrency.group, deploy.concurrency.group);
+    }
     assert.equal(ci.concurrency['cancel-in-progress'], true);
-    assert.equal(deploy.concurrency['cancel-in-progress'], false);
     assert.match(deploy.concurrency.group, /CLOUD_RUN_SERVICE/);
-    for (const w of [ci, deploy])
+    for (const w of [ci, deploy, deployVm])
       for (const job of Object.values<{ permissions?: unknown }>(w.jobs))
         assert.equal(job.permissions, undefined);
   });
@@ -80,12 +88,39 @@ describe('workflows', () => {
   });
 
   it('deploy authenticates only through Workload Identity Federation', () => {
-    const auth = deploySteps.filter((s) => s.uses?.startsWith('google-github-actions/auth@'));
-    assert.ok(auth.length >= 1);
-    for (const s of auth) {
+    const auth = (steps: Step[]) =>
+      steps.filter((s) => s.uses?.startsWith('google-github-actions/auth@'));
+    assert.ok(auth(deploySteps).length >= 1 && auth(buildSteps).length === 1);
+    for (const s of auth(deploySteps)) {
       assert.equal(s.with?.workload_identity_provider, expr('vars.GCP_WORKLOAD_IDENTITY_PROVIDER'));
       assert.equal(s.with?.credentials_json, undefined);
     }
+    for (const s of auth(buildSteps)) {
+      assert.equal(s.with?.workload_identity_provider, expr('inputs.workload_identity_provider'));
+      assert.equal(s.with?.credentials_json, undefined);
+    }
+    // Both deploy workflows build with the shared steps, handing them the WIF provider.
+    for (const steps of [deploySteps, deployVm.jobs.deploy.steps as Step[]]) {
+      const build = steps.find((s) => s.id === 'build');
+      assert.equal(build?.uses, './.github/actions/build-image');
+      assert.equal(
+        build?.with?.workload_identity_provider,
+        expr('vars.GCP_WORKLOAD_IDENTITY_PROVIDER'),
+      );
+    }
+  });
+
+  it('deploy-vm rolls the VM to the pushed digest once the build passed', () => {
+    const [checkout, build, rollout, ...rest] = deployVm.jobs.deploy.steps as Array<
+      Step & { env?: Record<string, string> }
+    >;
+    assert.match(checkout?.uses ?? '', /^actions\/checkout@/);
+    assert.equal(build?.id, 'build');
+    assert.equal(rollout?.if, undefined);
+    assert.equal(rollout?.env?.IMAGE, expr('steps.build.outputs.image'));
+    assert.match(rollout?.run ?? '', /runway -- deploy --target vm\b/);
+    assert.deepEqual(rest, []);
+    assert.match(deployVm.jobs.deploy.if, /github\.event\.workflow_run\.conclusion == 'success'/);
   });
 
   it('deploy builds, migrates, deploys with no traffic, smoke-tests, then promotes, each only if everything before passed', () => {
@@ -132,7 +167,7 @@ describe('workflows', () => {
   it('reads only variables and secrets that DEPLOYMENT.md documents', () => {
     const doc = readFileSync(path.join(repoRoot, 'DEPLOYMENT.md'), 'utf8');
     const names = new Set<string>();
-    for (const f of WORKFLOWS)
+    for (const f of [...WORKFLOWS, BUILD])
       for (const m of text(f).matchAll(/\b(vars|secrets)\.([A-Za-z0-9_]+)/g))
         names.add(m[2] as string);
     assert.ok(names.size >= 8, [...names].join(','));

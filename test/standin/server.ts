@@ -155,6 +155,8 @@ export async function startStandin(apis: Api[]): Promise<Standin> {
       for (const api of OVERRIDES) {
         env[`CLOUDSDK_API_ENDPOINT_OVERRIDES_${api.toUpperCase()}`] = `http://${api}.standin/`;
       }
+      // gcloud compute's override names the API's version path too.
+      env.CLOUDSDK_API_ENDPOINT_OVERRIDES_COMPUTE = 'http://compute.standin/compute/v1/';
       return { ...env, ...extra };
     },
     writes: () => s.calls.filter(isWrite),

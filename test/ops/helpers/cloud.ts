@@ -6,6 +6,7 @@ import { deriveNames } from '../../../ops/names.ts';
 import { artifactregistry } from '../../standin/artifactregistry.ts';
 import { type CliResult, runCli } from '../../standin/cli.ts';
 import { addProject, cloudresourcemanager } from '../../standin/cloudresourcemanager.ts';
+import { compute } from '../../standin/compute.ts';
 import { iam } from '../../standin/iam.ts';
 import { monitoring } from '../../standin/monitoring.ts';
 import { secretmanager } from '../../standin/secretmanager.ts';
@@ -30,6 +31,7 @@ export async function cloud(state?: Standin['state']): Promise<Standin> {
     secretmanager,
     sqladmin,
     monitoring,
+    compute,
   ]);
   if (state) Object.assign(s.state, structuredClone(state));
   else addProject(s, PROJECT, PROJECT_NUMBER);
