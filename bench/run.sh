@@ -14,6 +14,7 @@
 #   npm run bench -- --rounds 3                        # steadier medians
 #   BENCH_TARGETS="node-http express" npm run bench    # other peers
 #   BENCH_TRACING=0 npm run bench                      # without the traced runway targets
+#   BENCH_CADDY=0 npm run bench                        # without runway behind Caddy
 #
 # Exits non-zero only when the harness fails; a missed target is printed, not
 # an error: this is a benchmark, not a test.
@@ -72,11 +73,26 @@ ENV
   done
 fi
 
+# runway behind Caddy as the Compute Engine VM runs it (bench/caddy-target.sh):
+# runway-caddy-1, one process, and runway-caddy-2, two processes free to use
+# both CPUs (which wrk shares). BENCH_CADDY=0 leaves them out.
+CADDY=()
+if [[ ${BENCH_CADDY:-1} != 0 ]]; then
+  for n in 1 2; do
+    cat >"$RESULTS/runway-caddy-$n.env" <<ENV
+source "$ROOT/bench/target.env"
+TARGET_DIR="$ROOT"
+TARGET_START="bash bench/caddy-target.sh $n"
+ENV
+    CADDY+=("$RESULTS/runway-caddy-$n.env")
+  done
+fi
+
 OUT=${BENCH_OUT:-$RESULTS/$(date -u +%Y%m%dT%H%M%SZ).json}
 read -r -a PEERS <<<"${BENCH_TARGETS:-fastapi express node-http}"
 REF=${BENCH_REF:-node-http}
 
-"$HARNESS" -o "$OUT" --ref "$REF" "$@" "$RESULTS/runway.env" "${TRACED[@]}" "${PEERS[@]}"
+"$HARNESS" -o "$OUT" --ref "$REF" "$@" "$RESULTS/runway.env" "${TRACED[@]}" "${CADDY[@]}" "${PEERS[@]}"
 ln -sfn "$(basename "$OUT")" "$RESULTS/latest.json"
 
 echo

@@ -6,8 +6,7 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { readBench } from '../../bench/results.ts';
@@ -33,12 +32,8 @@ const LOAD = ['--requests-per-month', '30000000', '--from-bench', BENCH];
 const VM = [...BOOTSTRAP, '--github-repo-id', REPOSITORY_ID, '--target', 'vm', ...LOAD, '--json'];
 const URL = 'postgres://app:pw@db.example.com:5432/app';
 const ZONE = `${REGION}-b`;
-const CLOUD_INIT = '#cloud-config\n# stands in for deploy/vm/cloud-init.yaml\n';
-
-const dir = mkdtempSync(path.join(tmpdir(), 'runway-vm-'));
-mkdirSync(path.join(dir, 'deploy', 'vm'), { recursive: true });
-writeFileSync(path.join(dir, 'deploy', 'vm', 'cloud-init.yaml'), CLOUD_INIT);
-const bootstrap = (s: Standin, argv = VM) => runCli(argv, s, {}, dir, URL);
+const CLOUD_INIT = readFileSync(path.join(ROOT, 'deploy/vm/cloud-init.yaml'), 'utf8');
+const bootstrap = (s: Standin, argv = VM) => runCli(argv, s, {}, ROOT, URL);
 
 const changes = (stdout: string) =>
   Object.fromEntries(
@@ -243,7 +238,7 @@ describe('bootstrap --target vm', { concurrency: true }, () => {
 /** doctor's live findings (pitfalls 1, 2 and 11, or about the live run itself). */
 async function doctor(s: Standin) {
   const argv = ['doctor', '--json', '--project', PROJECT, '--region', REGION, '--github', GITHUB];
-  const r = await runCli(argv, s, {}, dir);
+  const r = await runCli(argv, s, {}, ROOT);
   const doc = JSON.parse(r.stdout) as { findings: Array<Record<string, string | number>> };
   return doc.findings.filter(
     (f) => [1, 2, 11].includes(f.pitfall as number) || /^live-/.test(String(f.id)),

@@ -82,6 +82,17 @@ export const secretmanager: Api = (s) => {
         return { body: { versions, totalSize: versions.length } };
       },
     ],
+    [
+      // What the VM's agent reads at boot (versions/latest:access, deploy/vm/cloud-init.yaml).
+      'GET',
+      new RegExp(`${SECRETS}\\/([^/:]+)\\/versions\\/(latest|\\d+):access$`),
+      (_req, m) => {
+        const x = secret(m[2] as string);
+        const v = m[3] === 'latest' ? x?.versions.at(-1) : x?.versions[Number(m[3]) - 1];
+        if (!x || !v) return notFound(`Secret Version [${m[2]}/${m[3]}]`);
+        return { body: { name: v.name, payload: { data: v.data } } };
+      },
+    ],
     ...iamPolicyRoutes(s, new RegExp(`${SECRETS}\\/([^/:]+)`), (_n, m) =>
       secret(m[2] as string) ? `secrets/${m[2]}` : notFound(`Secret [${m[2]}]`),
     ),
