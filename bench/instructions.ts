@@ -12,6 +12,8 @@
 //     --warmup N           requests before each measurement (default 3000)
 //     --connections N      concurrent keep-alive connections (default 8)
 //     --dist DIR           the build to run (default dist; A/B: a copy of another build)
+//     --startup N          instead: the instructions of N starts, each from spawn to
+//                          the first 200 on /live (the cold start's work)
 //     --keep               keep callgrind's dumps (for callgrind_annotate)
 //   NAME=VALUE arguments are added to the server's environment (e.g. OTEL_...).
 //
@@ -19,7 +21,7 @@
 // measured requests (callgrind_control), so start-up is not in the figure.
 // Needs a built dist/ (npm run build) and the migrations applied by it.
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -34,6 +36,7 @@ const { values, positionals } = parseArgs({
     requests: { type: 'string', default: '2000' },
     warmup: { type: 'string', default: '3000' },
     connections: { type: 'string', default: '8' },
+    startup: { type: 'string' },
     keep: { type: 'boolean', default: false },
   },
 });
@@ -70,23 +73,46 @@ for (const line of sourced('eval "$TARGET_HEADERS_CMD"', env).split('\n')) {
 }
 
 const port = 18_000 + (process.pid % 1000);
+const serverEnv = { ...env, PORT: String(port), HOST: '127.0.0.1' };
 const dir = mkdtempSync(join(tmpdir(), 'callgrind-'));
-const server = spawn(
-  'valgrind',
-  [
-    '--tool=callgrind',
-    // V8 rewrites the code it generated; valgrind must notice.
-    '--smc-check=all-non-file',
-    `--callgrind-out-file=${join(dir, 'out')}`,
-    process.execPath,
-    join(values.dist, 'server.js'),
-  ],
-  { env: { ...env, PORT: String(port), HOST: '127.0.0.1' }, stdio: ['ignore', 'ignore', 'pipe'] },
-);
+let server!: ReturnType<typeof spawn>;
 let stderr = '';
-server.stderr.on('data', (d) => {
-  stderr += d;
-});
+let dumps = 0;
+function start(run: number) {
+  dumps = 0;
+  stderr = '';
+  server = spawn(
+    'valgrind',
+    [
+      '--tool=callgrind',
+      // V8 rewrites the code it generated; valgrind must notice.
+      '--smc-check=all-non-file',
+      `--callgrind-out-file=${join(dir, `out-${run}`)}`,
+      process.execPath,
+      join(values.dist, 'server.js'),
+    ],
+    { env: serverEnv, stdio: ['ignore', 'ignore', 'pipe'] },
+  );
+  server.stderr?.on('data', (d) => {
+    stderr += d;
+  });
+}
+async function stop() {
+  server.kill('SIGTERM');
+  if (server.exitCode === null) await new Promise((r) => server.once('exit', r));
+}
+async function until(path: string, everyMs: number) {
+  for (let i = 0; ; i++) {
+    if (server.exitCode !== null) throw new Error(`the server exited:\n${stderr}`);
+    if (i * everyMs > 120_000) throw new Error(`${path} did not answer 200 in 120 s`);
+    const ok = await send('GET', path).then(
+      (r) => r.status === 200,
+      () => false,
+    );
+    if (ok) return;
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
+}
 
 const agent = new Agent({ keepAlive: true, maxSockets: Number(values.connections) });
 const POST_BODY = JSON.stringify({
@@ -137,20 +163,65 @@ async function load(n: number, method: string, path: string, body?: string) {
   await Promise.all(Array.from({ length: Number(values.connections) }, worker));
 }
 
+/** The instruction count of a dump, once callgrind has finished writing it. */
+async function dumped(file: string): Promise<number> {
+  for (let i = 0; i < 300; i++) {
+    const text = existsSync(file) ? readFileSync(file, 'utf8') : '';
+    // The summary line comes first, the totals line last: the file is complete.
+    const total = /^summary: (\d+)/m.exec(text)?.[1];
+    if (total && /^totals: /m.test(text)) return Number(total);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`callgrind wrote no ${file}`);
+}
+
 const control = (flag: string) =>
-  execFileSync('callgrind_control', [flag, String(server.pid)], { stdio: 'ignore' });
+  // In the server's environment: valgrind names its command pipe after USER and HOST.
+  execFileSync('callgrind_control', [flag, String(server.pid)], {
+    env: serverEnv,
+    stdio: 'ignore',
+  });
+const count = (n: number) => Math.round(n).toLocaleString('en').padStart(20);
+
+async function startup(runs: number) {
+  const all: number[] = [];
+  for (let run = 1; run <= runs; run++) {
+    start(run);
+    try {
+      await until('/live', 20);
+      control('--dump');
+      all.push(await dumped(join(dir, `out-${run}.1`)));
+    } finally {
+      await stop();
+    }
+  }
+  const sorted = [...all].sort((a, b) => a - b);
+  console.log(`start-up to the first 200 on /live: instructions, median of ${runs}`);
+  console.log(
+    `${count(sorted[Math.floor((runs - 1) / 2)] as number)}  (${all
+      .map(count)
+      .map((c) => c.trim())
+      .join(', ')})`,
+  );
+}
 
 try {
-  for (let i = 0; ; i++) {
-    if (server.exitCode !== null) throw new Error(`the server exited:\n${stderr}`);
-    if (i > 600) throw new Error('the server did not become ready in 120 s');
-    const ok = await send('GET', '/ready').then(
-      (r) => r.status === 200,
-      () => false,
-    );
-    if (ok) break;
-    await new Promise((r) => setTimeout(r, 200));
+  if (values.startup) {
+    await startup(Number(values.startup));
+  } else {
+    start(0);
+    await until('/ready', 200);
+    await measure();
+    await stop();
   }
+} finally {
+  agent.destroy();
+  if (server.exitCode === null) await stop();
+  if (values.keep) console.log(`callgrind dumps: ${dir}`);
+  else rmSync(dir, { recursive: true, force: true });
+}
+
+async function measure() {
   const seeded = await send('POST', '/api/v1/items', POST_BODY);
   const id = (JSON.parse(seeded.body) as { id: string }).id;
   await load(100, 'POST', '/api/v1/items', POST_BODY);
@@ -171,19 +242,7 @@ try {
     control('--zero');
     await load(n, ...s);
     control('--dump');
-    const dumps = execFileSync('ls', ['-t', dir], { encoding: 'utf8' }).split('\n').filter(Boolean);
-    const text = readFileSync(join(dir, dumps[0] as string), 'utf8');
-    const total = Number(/^(?:summary|totals): (\d+)/m.exec(text)?.[1]);
-    console.log(
-      `${name.padEnd(8)}  ${Math.round(total / n)
-        .toLocaleString('en')
-        .padStart(20)}`,
-    );
+    const total = await dumped(join(dir, `out-0.${++dumps}`));
+    console.log(`${name.padEnd(8)}  ${count(total / n)}`);
   }
-} finally {
-  agent.destroy();
-  server.kill('SIGTERM');
-  await new Promise((r) => server.once('exit', r));
-  if (values.keep) console.log(`callgrind dumps: ${dir}`);
-  else rmSync(dir, { recursive: true, force: true });
 }
