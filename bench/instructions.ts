@@ -10,8 +10,8 @@
 //     --scenarios LIST     default live,get,list,create (the harness's requests)
 //     --requests N         requests per measured window (default 2000)
 //     --windows K          measured windows per scenario, the median kept (default 3):
-//                          a garbage collection or an optimisation landing in one
-//                          window moves it by up to 20 %
+//                          an optimisation landing in a window moves it by 20 %,
+//                          a major collection doubles it
 //     --warmup N           requests before each measurement (default 3000)
 //     --connections N      concurrent keep-alive connections (default 8)
 //     --dist DIR           the build to run (default dist; A/B: a copy of another build)
