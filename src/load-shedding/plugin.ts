@@ -5,7 +5,7 @@
 // outside this scope, so /live keeps answering.
 //
 // The default (200 ms) was set by measurement: 80 concurrent connections
-// (twice Cloud Run's containerConcurrency) saturating one CPU on GET by id kept the
+// (Cloud Run's containerConcurrency) saturating one CPU on GET by id kept the
 // mean delay under 20 ms (nothing shed with the threshold at 20 ms), so
 // shedding starts only when something blocks the loop, not at full load.
 import underPressure from '@fastify/under-pressure';
