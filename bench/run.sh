@@ -15,6 +15,7 @@
 #   BENCH_TARGETS="node-http express" npm run bench    # other peers
 #   BENCH_TRACING=0 npm run bench                      # without the traced runway targets
 #   BENCH_CADDY=0 npm run bench                        # without runway behind Caddy
+#   BENCH_JWT=0 npm run bench                          # without the runway-jwt target
 #
 # Exits non-zero only when the harness fails; a missed target is printed, not
 # an error: this is a benchmark, not a test.
@@ -53,15 +54,37 @@ source "$ROOT/bench/target.env"
 TARGET_DIR="$ROOT"
 ENV
 
+# Helpers the extra targets talk to, on the load generator's CPU; stopped at exit.
+HELPERS=()
+trap 'for p in "${HELPERS[@]}"; do kill "$p" 2>/dev/null; wait "$p" 2>/dev/null; done' EXIT
+helper() {
+  taskset -c "${BENCH_LOAD_CPU:-1}" node "$@" &
+  HELPERS+=($!)
+}
+EXTRA=()
+
+# The same target authenticated by OIDC bearer tokens instead of API keys:
+# runway-jwt, against a local issuer (bench/oidc-issuer.ts) that serves its
+# JWKS and mints the token the harness sends. BENCH_JWT=0 leaves it out.
+if [[ ${BENCH_JWT:-1} != 0 ]]; then
+  ISSUER_PORT=${BENCH_OIDC_PORT:-14319}
+  AUDIENCE=runway-bench
+  helper "$ROOT/bench/oidc-issuer.ts" "$ISSUER_PORT" "$AUDIENCE"
+  cat >"$RESULTS/runway-jwt.env" <<ENV
+source "$ROOT/bench/target.env"
+TARGET_DIR="$ROOT"
+TARGET_ENV+=(AUTH_OIDC_ISSUER=http://127.0.0.1:$ISSUER_PORT AUTH_OIDC_AUDIENCE=$AUDIENCE)
+TARGET_HEADERS_CMD="curl -sf --retry 5 --retry-connrefused http://127.0.0.1:$ISSUER_PORT/token | sed -n '1s/^/Authorization: Bearer /p'"
+ENV
+  EXTRA+=("$RESULTS/runway-jwt.env")
+fi
+
 # The same target with tracing on, sampling 100 % and 10 %, exporting to a
-# local OTLP sink (bench/otlp-sink.ts, on the load generator's CPU):
-# runway-traced-100 and runway-traced-10. BENCH_TRACING=0 leaves them out.
-TRACED=()
+# local OTLP sink (bench/otlp-sink.ts): runway-traced-100 and
+# runway-traced-10. BENCH_TRACING=0 leaves them out.
 if [[ ${BENCH_TRACING:-1} != 0 ]]; then
   SINK_PORT=${BENCH_OTLP_PORT:-14318}
-  taskset -c "${BENCH_LOAD_CPU:-1}" node "$ROOT/bench/otlp-sink.ts" "$SINK_PORT" &
-  SINK=$!
-  trap 'kill "$SINK" 2>/dev/null; wait "$SINK" 2>/dev/null' EXIT
+  helper "$ROOT/bench/otlp-sink.ts" "$SINK_PORT"
   for pct in 100 10; do
     cat >"$RESULTS/runway-traced-$pct.env" <<ENV
 source "$ROOT/bench/target.env"
@@ -69,14 +92,13 @@ TARGET_DIR="$ROOT"
 TARGET_ENV+=(OTEL_TRACES_EXPORTER=otlp OTEL_EXPORTER_OTLP_ENDPOINT=http://127.0.0.1:$SINK_PORT
   OTEL_TRACES_SAMPLER=parentbased_traceidratio OTEL_TRACES_SAMPLER_ARG=$(awk "BEGIN { print $pct / 100 }"))
 ENV
-    TRACED+=("$RESULTS/runway-traced-$pct.env")
+    EXTRA+=("$RESULTS/runway-traced-$pct.env")
   done
 fi
 
 # runway behind Caddy as the Compute Engine VM runs it (bench/caddy-target.sh):
 # runway-caddy-1, one process, and runway-caddy-2, two processes free to use
 # both CPUs (which wrk shares). BENCH_CADDY=0 leaves them out.
-CADDY=()
 if [[ ${BENCH_CADDY:-1} != 0 ]]; then
   for n in 1 2; do
     cat >"$RESULTS/runway-caddy-$n.env" <<ENV
@@ -84,7 +106,7 @@ source "$ROOT/bench/target.env"
 TARGET_DIR="$ROOT"
 TARGET_START="bash bench/caddy-target.sh $n"
 ENV
-    CADDY+=("$RESULTS/runway-caddy-$n.env")
+    EXTRA+=("$RESULTS/runway-caddy-$n.env")
   done
 fi
 
@@ -92,9 +114,10 @@ OUT=${BENCH_OUT:-$RESULTS/$(date -u +%Y%m%dT%H%M%SZ).json}
 read -r -a PEERS <<<"${BENCH_TARGETS:-fastapi express node-http}"
 REF=${BENCH_REF:-node-http}
 
-"$HARNESS" -o "$OUT" --ref "$REF" "$@" "$RESULTS/runway.env" "${TRACED[@]}" "${CADDY[@]}" "${PEERS[@]}"
+"$HARNESS" -o "$OUT" --ref "$REF" "$@" "$RESULTS/runway.env" "${EXTRA[@]}" "${PEERS[@]}"
 ln -sfn "$(basename "$OUT")" "$RESULTS/latest.json"
 
 echo
 node "$ROOT/bench/summary.ts" "$OUT" runway
+if [[ " ${EXTRA[*]} " == *"/runway-jwt.env "* ]]; then node "$ROOT/bench/summary.ts" "$OUT" runway-jwt; fi
 node "$ROOT/bench/figures.ts" "$OUT" runway

@@ -19,9 +19,13 @@ export const MISSING = 'missing';
 export const INVALID = 'invalid';
 export type Outcome = Principal | typeof MISSING | typeof INVALID;
 
+/** A verdict at once where a cache knows the credential, else a promise of one. */
+export type Verdict<T> = T | Promise<T>;
+type Verify = (credential: string) => Verdict<Principal | undefined>;
+
 export interface Authenticator {
   readonly keys?: KeyStore;
-  authenticate(headers: IncomingHttpHeaders): Promise<Outcome>;
+  authenticate(headers: IncomingHttpHeaders): Verdict<Outcome>;
 }
 
 export function keyPepper(config: Config): string | undefined {
@@ -67,10 +71,12 @@ export function createAuthenticator(
       ? createTokenVerifier(issuers, (err) => log.warn({ err }, 'token issuer unreachable'))
       : undefined;
 
-  const check = async (
-    verify: ((c: string) => Promise<Principal | undefined>) | undefined,
-    c: string,
-  ) => (verify && (await verify(c))) || INVALID;
+  const settle = (principal: Principal | undefined): Outcome => principal ?? INVALID;
+  const check = (verify: Verify | undefined, c: string): Verdict<Outcome> => {
+    if (!verify) return INVALID;
+    const verdict = verify(c);
+    return verdict instanceof Promise ? verdict.then(settle) : settle(verdict);
+  };
 
   return {
     ...(keys ? { keys } : {}),
@@ -78,9 +84,9 @@ export function createAuthenticator(
       const apiKey = headers['x-api-key'];
       if (typeof apiKey === 'string') return check(verifyKey, apiKey);
       const authorization = headers.authorization;
-      if (authorization === undefined) return Promise.resolve(MISSING);
+      if (authorization === undefined) return MISSING;
       const bearer = /^Bearer +(\S+)$/i.exec(authorization)?.[1];
-      if (!bearer) return Promise.resolve(INVALID);
+      if (!bearer) return INVALID;
       return check(bearer.startsWith(KEY_PREFIX) ? verifyKey : verifyToken, bearer);
     },
   };

@@ -81,8 +81,18 @@ export default fp<{ authenticator: Authenticator; config: Config; resource: stri
         },
       };
     });
-    app.addHook('onRequest', async (request) => {
-      request.auth = await authenticator.authenticate(request.headers);
+    // Not an async hook: a credential a cache knows is settled without a
+    // promise and the microtasks Fastify would spend on one.
+    app.addHook('onRequest', (request, _reply, done) => {
+      const verdict = authenticator.authenticate(request.headers);
+      if (!(verdict instanceof Promise)) {
+        request.auth = verdict;
+        return done();
+      }
+      verdict.then((outcome) => {
+        request.auth = outcome;
+        done();
+      }, done);
     });
     app.addHook('preParsing', (request, _reply, _payload, done) => done(refusal(request)));
   },

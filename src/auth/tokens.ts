@@ -4,8 +4,9 @@
 // not pay for it. The issuer's keys come from its JWKS (cached by jose, one
 // refetch per cool-down for a key id it does not know); only the configured
 // asymmetric algorithms are accepted; iss, aud, exp and nbf are checked.
-// A verified token is remembered, by its SHA-256, until its exp and no longer.
-import { createHash } from 'node:crypto';
+// A verified token is remembered, by its SHA-256, until its exp and no longer;
+// a token seen before costs one hash and a lookup.
+import { hash } from 'node:crypto';
 import type { JWTPayload } from 'jose';
 import type { Principal } from './principal.ts';
 
@@ -122,13 +123,15 @@ export function createTokenVerifier(issuers: TokenIssuer[], onError: (err: unkno
     return set;
   }
 
-  return async function verify(token: string): Promise<Principal | undefined> {
-    const digest = createHash('sha256').update(token).digest('base64');
-    const now = Date.now();
+  return function verify(token: string): Principal | undefined | Promise<Principal | undefined> {
+    const digest = hash('sha256', token, 'base64url');
     const hit = cache.get(digest);
-    if (hit && hit.until > now) return hit.principal;
+    if (hit && hit.until > Date.now()) return hit.principal;
     if (hit) cache.delete(digest);
+    return verifyFully(token, digest);
+  };
 
+  async function verifyFully(token: string, digest: string): Promise<Principal | undefined> {
     const j = await loadJose();
     let iss: unknown;
     try {
@@ -158,5 +161,5 @@ export function createTokenVerifier(issuers: TokenIssuer[], onError: (err: unkno
         onError(err);
       return undefined;
     }
-  };
+  }
 }

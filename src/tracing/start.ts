@@ -142,23 +142,24 @@ export function startTracing(config: Config): Tracing {
     });
   }
 
+  const SERVER = { kind: SpanKind.SERVER };
   function serve(handler: Handler): Handler {
     return (req, res) => {
       const parent = callerContext(req);
-      const span = tracer.startSpan(
-        req.method ?? 'HTTP',
-        {
-          kind: SpanKind.SERVER,
-          attributes: {
-            [ATTR_HTTP_REQUEST_METHOD]: req.method,
-            [ATTR_URL_PATH]: req.url?.split('?', 1)[0],
-          },
-        },
-        parent,
-      );
+      // The sampler decides from the ids alone (parent-based, ratio, on or
+      // off), so the attributes wait until the span is known to be recorded.
+      const span = tracer.startSpan(req.method ?? 'HTTP', SERVER, parent);
+      if (!span.isRecording()) {
+        // Not sampled: no context and nothing to end; the span only lends its
+        // ids to the log lines, which carry them only with a project.
+        if (project) spans.set(req, span);
+        return handler(req, res);
+      }
       spans.set(req, span);
-      // Not sampled: the span only lends its ids to the log lines.
-      if (!span.isRecording()) return handler(req, res);
+      span.setAttributes({
+        [ATTR_HTTP_REQUEST_METHOD]: req.method,
+        [ATTR_URL_PATH]: req.url?.split('?', 1)[0],
+      });
       res.once('close', () => {
         span.setAttribute(ATTR_HTTP_RESPONSE_STATUS_CODE, res.statusCode);
         if (res.statusCode >= 500) span.setStatus({ code: SpanStatusCode.ERROR });
@@ -183,7 +184,7 @@ export function startTracing(config: Config): Tracing {
 
     onRequest(request: FastifyRequest, _reply, done) {
       const span = spans.get(request.raw);
-      const route = request.routeOptions.url;
+      const route = span?.isRecording() && request.routeOptions.url;
       if (span && route) {
         span.updateName(`${request.method} ${route}`);
         span.setAttribute(ATTR_HTTP_ROUTE, route);
@@ -192,8 +193,8 @@ export function startTracing(config: Config): Tracing {
     },
 
     childLoggerFactory(logger: FastifyBaseLogger, bindings, options, rawReq) {
-      const span = spans.get(rawReq as IncomingMessage);
-      if (!project || !span) return logger.child(bindings, options);
+      const span = project && spans.get(rawReq as IncomingMessage);
+      if (!span) return logger.child(bindings, options);
       const { traceId, spanId, traceFlags } = span.spanContext();
       const sampled = (traceFlags & TraceFlags.SAMPLED) === TraceFlags.SAMPLED;
       return logger.child(

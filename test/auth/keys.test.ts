@@ -123,6 +123,18 @@ describe('API keys', () => {
       assertInvalidCredential(await get(headers), what);
   });
 
+  test('a key that was accepted is refused from the moment it expires', async () => {
+    const { key } = await keys.create({
+      name: 'short-lived',
+      scopes: BOTH,
+      expiresAt: new Date(Date.now() + 300),
+    });
+    assert.equal((await get({ 'x-api-key': key })).statusCode, 200);
+    // Well within the time its row and its verification are remembered.
+    await new Promise((r) => setTimeout(r, 400));
+    assertInvalidCredential(await get({ 'x-api-key': key }), 'expired since it was accepted');
+  });
+
   test('revocation reaches another instance within 5 s', async () => {
     const second = (await testApp(database, ENV)).app;
     try {
