@@ -7,6 +7,7 @@
 import { createHmac, hash as digestOf, timingSafeEqual } from 'node:crypto';
 import { asc, eq, getTableColumns, sql } from 'drizzle-orm';
 import type { AppDatabase } from '../db/database.ts';
+import { remember } from './bounded-cache.ts';
 import { KEY_ID, newKey, parseKey } from './key-format.ts';
 import type { Principal } from './principal.ts';
 import { type ApiKeyRow, apiKeys } from './table.ts';
@@ -14,7 +15,6 @@ import { type ApiKeyRow, apiKeys } from './table.ts';
 /** Revocation reaches every instance within this, plus one database read. */
 export const REVALIDATE_MS = 4000;
 const LAST_USE_WRITE_MS = 60_000;
-const CACHE_MAX = 10_000;
 
 export type KeyInfo = Omit<ApiKeyRow, 'secret_hash'>;
 
@@ -115,10 +115,9 @@ export function createKeyVerifier(store: KeyStore, onError: (err: unknown) => vo
   function row(id: string, now: number) {
     let entry = cache.get(id);
     if (!entry || entry.until <= now) {
-      if (cache.size >= CACHE_MAX) cache.delete(cache.keys().next().value as string);
       const read = store.find(id);
       entry = { row: read, until: now + REVALIDATE_MS };
-      cache.set(id, entry);
+      remember(cache, id, entry);
       // A failed read is not cached: the next request asks again.
       read.catch(() => cache.delete(id));
     }
@@ -144,8 +143,7 @@ export function createKeyVerifier(store: KeyStore, onError: (err: unknown) => vo
     if (found.revoked_at || expires <= now) return undefined;
     used(found.id, now);
     const principal = { id: `key:${found.id}`, scopes: found.scopes };
-    if (verified.size >= CACHE_MAX) verified.delete(verified.keys().next().value as string);
-    verified.set(digest, { principal, id: found.id, expires, until: entry.until });
+    remember(verified, digest, { principal, id: found.id, expires, until: entry.until });
     return principal;
   }
 

@@ -8,11 +8,11 @@
 // a token seen before costs one hash and a lookup.
 import { hash } from 'node:crypto';
 import type { JWTPayload } from 'jose';
+import { remember } from './bounded-cache.ts';
 import type { Principal } from './principal.ts';
 
 export const JWKS_COOLDOWN_MS = 30_000;
 const CLOCK_TOLERANCE_S = 30;
-const CACHE_MAX = 10_000;
 const DISCOVERY_TIMEOUT_MS = 5000;
 
 export const GOOGLE = {
@@ -151,8 +151,7 @@ export function createTokenVerifier(issuers: TokenIssuer[], onError: (err: unkno
       });
       const principal = issuer.principal(payload);
       if (!principal) return undefined;
-      if (cache.size >= CACHE_MAX) cache.delete(cache.keys().next().value as string);
-      cache.set(digest, { principal, until: (payload.exp as number) * 1000 });
+      remember(cache, digest, { principal, until: (payload.exp as number) * 1000 });
       return principal;
     } catch (err) {
       // jose's own errors are the token's fault; anything else is the issuer's side.
