@@ -1,7 +1,11 @@
 // Per-request context: the request id (the caller's, or a new one) echoed in
 // the response, the trace fields on every log line of the request, and the
 // request log line in Cloud Logging's httpRequest shape.
-import { randomUUID } from 'node:crypto';
+//
+// Cloud Run's probes are the exception: they read no id and log nothing, and
+// the id, its header and a logger of their own were a tenth of a /live
+// request's work (docs/performance.md), so they go without.
+import { randomBytes } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import {
   type FastifyInstance,
@@ -12,11 +16,14 @@ import {
 } from 'fastify';
 import fp from 'fastify-plugin';
 import type { Config } from '../config/env.ts';
+import { PROBE_PATHS } from '../health/paths.ts';
 import { parseTraceContext, traceLogFields } from '../logging/trace.ts';
 
 export const REQUEST_ID_HEADER = 'x-request-id';
 // Accept the caller's id only when it is short and plain: it is echoed and logged.
 const SAFE_ID = /^[\w.:/+=@-]{1,128}$/;
+const PROBES = new Set<string | undefined>(Object.values(PROBE_PATHS));
+const isProbe = (req: IncomingMessage) => PROBES.has(req.url);
 
 /**
  * Fastify's own request lines ("incoming request", "request completed") are
@@ -65,13 +72,19 @@ class RequestLogController extends LogController {
 
 /** Server options that give each request its id, its logger and its log line. */
 export function requestContextOptions(config: Config): Partial<FastifyServerOptions> {
+  // A new id is this process's random prefix and a counter: unique across
+  // instances, and a fraction of the work of a UUID per request.
+  const prefix = randomBytes(6).toString('base64url');
+  let count = 0;
   return {
     logController: new RequestLogController(config),
     genReqId: (req: IncomingMessage) => {
       const given = req.headers[REQUEST_ID_HEADER];
-      return typeof given === 'string' && SAFE_ID.test(given) ? given : randomUUID();
+      if (typeof given === 'string' && SAFE_ID.test(given)) return given;
+      return `${prefix}-${(++count).toString(36)}`;
     },
     childLoggerFactory: (logger, bindings, options, rawReq) => {
+      if (isProbe(rawReq as IncomingMessage)) return logger;
       const project = config.googleCloudProject;
       const trace = project ? parseTraceContext((rawReq as IncomingMessage).headers) : undefined;
       return logger.child(
@@ -86,7 +99,7 @@ export function requestContextOptions(config: Config): Partial<FastifyServerOpti
 export default fp(
   async (app: FastifyInstance) => {
     app.addHook('onRequest', (request, reply, done) => {
-      reply.header(REQUEST_ID_HEADER, request.id);
+      if (!isProbe(request.raw)) reply.header(REQUEST_ID_HEADER, request.id);
       done();
     });
   },

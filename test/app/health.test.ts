@@ -39,16 +39,21 @@ describe('operational endpoints', () => {
     assert.deepEqual((await app.inject({ url: '/ready' })).json(), { status: 'ready' });
   });
 
-  test('every response carries a request id, the caller’s when it is plain', async () => {
-    const own = await app.inject({ url: '/live', headers: { 'x-request-id': 'abc-123' } });
+  test('every response but a probe’s carries a request id, the caller’s when it is plain', async () => {
+    const own = await app.inject({ url: '/health', headers: { 'x-request-id': 'abc-123' } });
     assert.equal(own.headers['x-request-id'], 'abc-123');
     const made = await app.inject({
-      url: '/live',
+      url: '/health',
       headers: { 'x-request-id': 'bad id with spaces\u0001' },
     });
-    assert.match(String(made.headers['x-request-id']), /^[\da-f-]{36}$/);
     const none = await app.inject({ url: '/nope' });
-    assert.match(String(none.headers['x-request-id']), /^[\da-f-]{36}$/);
+    const ids = [made, none].map((res) => String(res.headers['x-request-id']));
+    for (const id of ids) assert.match(id, /^[\w-]{8}-[\da-z]+$/);
+    assert.notEqual(ids[0], ids[1]);
+    for (const url of ['/live', '/ready']) {
+      const probe = await app.inject({ url, headers: { 'x-request-id': 'abc-123' } });
+      assert.equal(probe.headers['x-request-id'], undefined, url);
+    }
   });
 });
 

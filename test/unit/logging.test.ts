@@ -99,7 +99,7 @@ describe('request logs', () => {
         });
       },
     );
-    await app.inject({ url: '/live', headers: { 'x-request-id': 'fast' } });
+    await app.inject({ url: '/health', headers: { 'x-request-id': 'fast' } });
     await app.inject({ url: '/slow', headers: { 'x-request-id': 'slow' } });
     await app.close();
     assert.equal(logs.filter((l) => l.requestId === 'fast').length, 0);
