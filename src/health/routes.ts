@@ -19,6 +19,11 @@ export interface HealthOptions {
 }
 
 const tags = ['operations'];
+// The probes' bodies are small constants, written by JSON.stringify. A
+// schema's serializer is built on its route's first response, and the first
+// one built validates its schema with a URI pattern that V8 then compiles:
+// ~15 ms on the first /live, which is the start-up probe Cloud Run waits for.
+const serializerCompiler = () => JSON.stringify;
 
 export const healthRoutes: FastifyPluginAsyncTypebox<HealthOptions> = async (
   app,
@@ -84,6 +89,7 @@ export const healthRoutes: FastifyPluginAsyncTypebox<HealthOptions> = async (
         summary: 'Liveness: the process answers (no database)',
         response: { 200: Type.Object({ status: Type.Literal('alive') }) },
       },
+      serializerCompiler,
     },
     async () => ({ status: 'alive' as const }),
   );
@@ -96,6 +102,7 @@ export const healthRoutes: FastifyPluginAsyncTypebox<HealthOptions> = async (
         summary: 'Readiness: the database answers and the service is not shutting down',
         response: { 200: Type.Object({ status: Type.Literal('ready') }), 503: Type.Ref(ErrorBody) },
       },
+      serializerCompiler,
     },
     async (request, reply) => {
       if (draining()) return sendError(reply, 503, 'Shutting down', { reason: 'draining' });
