@@ -165,11 +165,12 @@ export function startTracing(config: Config): Tracing {
         if (res.statusCode >= 500) span.setStatus({ code: SpanStatusCode.ERROR });
         span.end();
       });
-      const active = trace.setSpan(parent, span);
-      // The request's stream events (its body) run in the span's context too.
-      context.bind(active, req);
-      context.bind(active, res);
-      context.with(active, handler, undefined, req, res);
+      // The request runs in the span's context: Fastify's hooks in this call
+      // or in promises made in it, and what follows the body too, which
+      // Fastify's content-type parser resumes in the context it started in
+      // (an AsyncResource). So the request's and response's EventEmitters
+      // need no binding, which would wrap each listener they are given.
+      context.with(trace.setSpan(parent, span), handler, undefined, req, res);
     };
   }
 

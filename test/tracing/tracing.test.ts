@@ -2,7 +2,9 @@
 // receiver in the test, which decodes them as a collector would.
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
+import { once } from 'node:events';
 import { mkdtempSync, readFileSync } from 'node:fs';
+import { type IncomingMessage, request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
@@ -25,7 +27,26 @@ let receivedBeforeSigterm: number;
 const caller = { traceId: id(16), spanId: id(8) };
 const cloudCaller = { traceId: id(16), spanId: 12345n };
 const unsampledCaller = { traceId: id(16), spanId: id(8) };
-let created: Response;
+let created: { status: number };
+
+/**
+ * POSTs `body` in a packet of its own, sent after the headers have been read:
+ * the server reads it on later socket events, outside the context in which
+ * it started the request.
+ */
+async function postLate(url: string, body: string, headers: Record<string, string>) {
+  const req = request(url, {
+    method: 'POST',
+    headers: { ...headers, 'content-length': String(Buffer.byteLength(body)) },
+  });
+  req.flushHeaders();
+  await new Promise((resolve) => setTimeout(resolve, 200));
+  req.end(body);
+  const [res] = (await once(req, 'response')) as [IncomingMessage];
+  res.resume();
+  await once(res, 'end');
+  return { status: res.statusCode ?? 0 };
+}
 
 before(async () => {
   receiver = await otlpReceiver();
@@ -45,13 +66,9 @@ before(async () => {
     LOADED_MODULES_FILE: modulesFile,
   });
   const base = `http://127.0.0.1:${server.port}/api/v1/items`;
-  created = await fetch(base, {
-    method: 'POST',
-    headers: {
-      'content-type': 'application/json',
-      traceparent: `00-${caller.traceId}-${caller.spanId}-01`,
-    },
-    body: JSON.stringify({ name: 'traced', price: 1 }),
+  created = await postLate(base, JSON.stringify({ name: 'traced', price: 1 }), {
+    'content-type': 'application/json',
+    traceparent: `00-${caller.traceId}-${caller.spanId}-01`,
   });
   await fetch(base, {
     headers: { 'x-cloud-trace-context': `${cloudCaller.traceId}/${cloudCaller.spanId};o=1` },
@@ -80,7 +97,7 @@ test('the spans still buffered are exported on SIGTERM, and the process exits 0'
   assert.deepEqual([...receiver.contentTypes], ['application/x-protobuf']);
 });
 
-test("a request's server span continues the caller's traceparent and has its query as a child", () => {
+test("a request's server span continues the caller's traceparent and has its query as a child, its body read later", () => {
   assert.equal(created.status, 201);
   const spans = ofTrace(caller.traceId);
   const root = serverSpan(spans);
@@ -115,9 +132,15 @@ test("the request's log line carries its server span's trace and span ids", () =
 });
 
 test('X-Cloud-Trace-Context continues the trace too, its decimal span id as the parent', () => {
-  const root = serverSpan(ofTrace(cloudCaller.traceId));
+  const spans = ofTrace(cloudCaller.traceId);
+  const root = serverSpan(spans);
   assert.equal(root?.name, 'GET /api/v1/items');
   assert.equal(root.parentSpanId, cloudCaller.spanId.toString(16).padStart(16, '0'));
+  // A request without a body: its query is a child of its server span too.
+  const queries = spans.filter((s) => s.parentSpanId === root.spanId);
+  assert.equal(queries.length, 1, JSON.stringify(spans));
+  assert.equal(queries[0]?.kind, SpanKind.CLIENT + 1);
+  assert.equal(queries[0]?.name, 'SELECT');
 });
 
 test("the caller's decision not to sample is followed, and the ratio applies to the rest", () => {
