@@ -39,7 +39,7 @@ import {
   DB_SYSTEM_NAME_VALUE_POSTGRESQL,
 } from '@opentelemetry/semantic-conventions';
 import type {
-  FastifyBaseLogger,
+  FastifyInstance,
   FastifyRequest,
   FastifyServerOptions,
   onRequestHookHandler,
@@ -49,6 +49,7 @@ import type { QueryTracer } from '../db/observe.ts';
 import { parseTraceContext, traceLogFields } from '../logging/trace.ts';
 
 type Handler = (req: IncomingMessage, res: ServerResponse) => void;
+type ChildLoggerFactory = NonNullable<FastifyServerOptions['childLoggerFactory']>;
 
 export const CLOUD_TRACE_ENDPOINT = 'https://telemetry.googleapis.com';
 
@@ -57,8 +58,8 @@ export interface Tracing {
   traceRequests(server: Server): void;
   /** Names the server span after the route, once Fastify has found it. */
   onRequest: onRequestHookHandler;
-  /** The request logger, with the server span's ids in Cloud Logging's trace fields. */
-  childLoggerFactory: NonNullable<FastifyServerOptions['childLoggerFactory']>;
+  /** The request logger, with the server span's ids in Cloud Logging's trace fields; `base` makes it for the requests without. */
+  childLoggerFactory(base: ChildLoggerFactory | undefined): ChildLoggerFactory;
   traceQuery: QueryTracer;
   /** Exports the spans still buffered, within the exporter's time-out. */
   shutdown(): Promise<void>;
@@ -193,15 +194,20 @@ export function startTracing(config: Config): Tracing {
       done();
     },
 
-    childLoggerFactory(logger: FastifyBaseLogger, bindings, options, rawReq) {
-      const span = project && spans.get(rawReq as IncomingMessage);
-      if (!span) return logger.child(bindings, options);
-      const { traceId, spanId, traceFlags } = span.spanContext();
-      const sampled = (traceFlags & TraceFlags.SAMPLED) === TraceFlags.SAMPLED;
-      return logger.child(
-        { ...bindings, ...traceLogFields(project, { traceId, spanId, sampled }) },
-        options,
-      );
+    childLoggerFactory(base) {
+      return function (this: FastifyInstance, logger, bindings, options, rawReq) {
+        const span = project && spans.get(rawReq as IncomingMessage);
+        if (!span)
+          return base
+            ? base.call(this, logger, bindings, options, rawReq)
+            : logger.child(bindings, options);
+        const { traceId, spanId, traceFlags } = span.spanContext();
+        const sampled = (traceFlags & TraceFlags.SAMPLED) === TraceFlags.SAMPLED;
+        return logger.child(
+          { ...bindings, ...traceLogFields(project, { traceId, spanId, sampled }) },
+          options,
+        );
+      };
     },
 
     traceQuery(sql, run) {
