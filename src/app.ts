@@ -39,7 +39,6 @@ export async function buildApp(
 ): Promise<FastifyInstance> {
   const logger = deps.logger ?? createLogger(config);
   const tracing = await loadTracing(config);
-  const context = requestContextOptions(config);
   const app = Fastify({
     loggerInstance: logger,
     bodyLimit: config.bodyLimitBytes,
@@ -50,8 +49,7 @@ export async function buildApp(
     // answered with Fastify's own 503 body); /ready reports the drain instead.
     return503OnClosing: false,
     routerOptions: { ignoreTrailingSlash: true },
-    ...context,
-    ...(tracing && { childLoggerFactory: tracing.childLoggerFactory(context.childLoggerFactory) }),
+    ...requestContextOptions(config, tracing?.traceOf),
   }).withTypeProvider<TypeBoxTypeProvider>();
   if (tracing) {
     tracing.traceRequests(app.server);

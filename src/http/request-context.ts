@@ -17,7 +17,7 @@ import {
 import fp from 'fastify-plugin';
 import type { Config } from '../config/env.ts';
 import { PROBE_PATHS } from '../health/paths.ts';
-import { parseTraceContext, traceLogFields } from '../logging/trace.ts';
+import { parseTraceContext, type TraceContext, traceLogFields } from '../logging/trace.ts';
 
 export const REQUEST_ID_HEADER = 'x-request-id';
 // Accept the caller's id only when it is short and plain: it is echoed and logged.
@@ -70,8 +70,15 @@ class RequestLogController extends LogController {
   }
 }
 
-/** Server options that give each request its id, its logger and its log line. */
-export function requestContextOptions(config: Config): Partial<FastifyServerOptions> {
+/**
+ * Server options that give each request its id, its logger and its log line.
+ * `traceOf` gives a request's own trace (its server span, with tracing on);
+ * else the log lines carry the caller's, from the headers.
+ */
+export function requestContextOptions(
+  config: Config,
+  traceOf?: (req: IncomingMessage) => TraceContext | undefined,
+): Partial<FastifyServerOptions> {
   // A new id is this process's random prefix and a counter: unique across
   // instances, and a fraction of the work of a UUID per request.
   const prefix = randomBytes(6).toString('base64url');
@@ -84,9 +91,10 @@ export function requestContextOptions(config: Config): Partial<FastifyServerOpti
       return `${prefix}-${(++count).toString(36)}`;
     },
     childLoggerFactory: (logger, bindings, options, rawReq) => {
-      if (isProbe(rawReq as IncomingMessage)) return logger;
+      const req = rawReq as IncomingMessage;
+      if (isProbe(req)) return logger;
       const project = config.googleCloudProject;
-      const trace = project ? parseTraceContext((rawReq as IncomingMessage).headers) : undefined;
+      const trace = project ? (traceOf?.(req) ?? parseTraceContext(req.headers)) : undefined;
       return logger.child(
         trace && project ? { ...bindings, ...traceLogFields(project, trace) } : bindings,
         options,

@@ -38,18 +38,12 @@ import {
   ATTR_URL_PATH,
   DB_SYSTEM_NAME_VALUE_POSTGRESQL,
 } from '@opentelemetry/semantic-conventions';
-import type {
-  FastifyInstance,
-  FastifyRequest,
-  FastifyServerOptions,
-  onRequestHookHandler,
-} from 'fastify';
+import type { FastifyRequest, onRequestHookHandler } from 'fastify';
 import { type Config, ConfigError } from '../config/env.ts';
 import type { QueryTracer } from '../db/observe.ts';
-import { parseTraceContext, traceLogFields } from '../logging/trace.ts';
+import { parseTraceContext, type TraceContext } from '../logging/trace.ts';
 
 type Handler = (req: IncomingMessage, res: ServerResponse) => void;
-type ChildLoggerFactory = NonNullable<FastifyServerOptions['childLoggerFactory']>;
 
 export const CLOUD_TRACE_ENDPOINT = 'https://telemetry.googleapis.com';
 
@@ -58,8 +52,8 @@ export interface Tracing {
   traceRequests(server: Server): void;
   /** Names the server span after the route, once Fastify has found it. */
   onRequest: onRequestHookHandler;
-  /** The request logger, with the server span's ids in Cloud Logging's trace fields; `base` makes it for the requests without. */
-  childLoggerFactory(base: ChildLoggerFactory | undefined): ChildLoggerFactory;
+  /** The ids of the request's server span, for its log lines (with a project: Cloud Logging's trace fields). */
+  traceOf(req: IncomingMessage): TraceContext | undefined;
   traceQuery: QueryTracer;
   /** Exports the spans still buffered, within the exporter's time-out. */
   shutdown(): Promise<void>;
@@ -194,20 +188,11 @@ export function startTracing(config: Config): Tracing {
       done();
     },
 
-    childLoggerFactory(base) {
-      return function (this: FastifyInstance, logger, bindings, options, rawReq) {
-        const span = project && spans.get(rawReq as IncomingMessage);
-        if (!span)
-          return base
-            ? base.call(this, logger, bindings, options, rawReq)
-            : logger.child(bindings, options);
-        const { traceId, spanId, traceFlags } = span.spanContext();
-        const sampled = (traceFlags & TraceFlags.SAMPLED) === TraceFlags.SAMPLED;
-        return logger.child(
-          { ...bindings, ...traceLogFields(project, { traceId, spanId, sampled }) },
-          options,
-        );
-      };
+    traceOf(req) {
+      const span = spans.get(req);
+      if (!span) return undefined;
+      const { traceId, spanId, traceFlags } = span.spanContext();
+      return { traceId, spanId, sampled: (traceFlags & TraceFlags.SAMPLED) === TraceFlags.SAMPLED };
     },
 
     traceQuery(sql, run) {
