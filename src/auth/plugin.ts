@@ -164,9 +164,10 @@ export default fp<{ authenticator: Authenticator | undefined; config: Config; lo
     if (authenticator?.keys && config.environment === 'development') {
       const keys = authenticator.keys;
       app.addHook('onReady', async () => {
-        if (developmentAllowed(config)) return ensureDevelopmentKey(keys, [...scopes], log);
+        const all = [...scopes].sort();
+        if (developmentAllowed(config)) return ensureDevelopmentKey(keys, all, log);
         log.info(
-          `No development API key with ${refusedWith(config)}: make one with npm run runway -- keys create --name NAME --scopes ${[...scopes].join(',')}`,
+          `No development API key with ${refusedWith(config)}: make one with npm run runway -- keys create --name NAME --scopes ${all.join(',')}`,
         );
       });
     }
