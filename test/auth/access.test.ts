@@ -63,7 +63,7 @@ describe('every route states who may call it', () => {
   test('a route serving several operations (an MCP endpoint) states each scope; a credential with none is refused, the handler sees which it has', async () => {
     const { app } = await testApp(database, GUARDED, (a) => {
       a.post('/tools', { config: { scope: ['items:read', 'items:write'] } }, async (request) => ({
-        scopes: (request.auth as { scopes: string[] }).scopes,
+        scopes: (request.auth as unknown as { scopes: string[] }).scopes,
       }));
     });
     try {
