@@ -299,6 +299,22 @@ describe('workflows', () => {
     assert.notEqual(run('0'.repeat(40)), 0, 'a commit not fetched at all');
   });
 
+  it('reads secrets only in jobs of the production environment, and DEPLOYMENT.md sets them there, with an expiry', () => {
+    const doc = readFileSync(path.join(repoRoot, 'DEPLOYMENT.md'), 'utf8');
+    for (const w of [ci, deploy, deployVm])
+      for (const job of Object.values<{ environment?: string; steps: unknown[] }>(w.jobs)) {
+        const secrets = [...JSON.stringify(job).matchAll(/secrets\.([A-Z0-9_]+)/g)].map(
+          (m) => m[1],
+        );
+        if (secrets.length === 0) continue;
+        // A repository secret is readable by any branch's workflows; an environment's only by its jobs.
+        assert.equal(job.environment, 'production', secrets.join());
+        for (const name of secrets)
+          assert.match(doc, new RegExp(`gh secret set ${name} --env production`), name);
+      }
+    assert.match(doc, /keys create --name smoke --scopes [\w:,]+ --expires-in \d+d/);
+  });
+
   it('reads only variables and secrets that DEPLOYMENT.md documents', () => {
     const doc = readFileSync(path.join(repoRoot, 'DEPLOYMENT.md'), 'utf8');
     const names = new Set<string>();
