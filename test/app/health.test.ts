@@ -98,12 +98,13 @@ describe('readiness', () => {
 
   test('a flood of /ready asks the database once while a check is in flight, and reuses its answer for a second', async (t) => {
     const database = await switchable();
-    let release = () => {};
+    const waiting: (() => void)[] = [];
+    const release = () => {
+      for (const answer of waiting.splice(0)) answer();
+    };
     database.ping = async () => {
       database.pings++;
-      await new Promise<void>((r) => {
-        release = r;
-      });
+      await new Promise<void>((r) => waiting.push(r));
     };
     const { app } = await testApp(database);
     t.mock.timers.enable({ apis: ['Date'], now: Date.now() });
