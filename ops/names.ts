@@ -1,8 +1,8 @@
 // The facts that bootstrap, doctor and the deploy verbs share, stated once:
 // the names every cloud resource derives from the service name (so no state
 // file is needed), the roles each account holds, the roles no account of
-// ours may hold, and how GitHub's token is pinned to one repository and one
-// branch.
+// ours may hold, and how GitHub's token is pinned to one repository, one
+// branch, one workflow and one environment.
 
 export const DEFAULT_SERVICE = 'runway';
 
@@ -197,37 +197,75 @@ export const GITHUB_ISSUER = 'https://token.actions.githubusercontent.com';
 
 /**
  * The only branch whose workflows may act as the deployer: the deploy
- * workflow (.github/workflows/deploy.yml) deploys main. GitHub's token names
- * it in the `ref` claim, for "Run workflow" and for the run that follows CI
- * (a workflow_run runs on the default branch).
+ * workflows deploy main. GitHub's token names it in the `ref` claim, for
+ * "Run workflow" and for the run that follows CI (a workflow_run runs on the
+ * default branch).
  */
 export const DEPLOY_REF = 'refs/heads/main';
+/** The GitHub environment the deploy jobs run in, whose protection rules (reviewers) apply. */
+export const DEPLOY_ENVIRONMENT = 'production';
+/** The workflow file that deploys each target. */
+export const DEPLOY_WORKFLOWS = {
+  run: '.github/workflows/deploy.yml',
+  vm: '.github/workflows/deploy-vm.yml',
+};
 
-/** How the WIF provider maps GitHub's token claims. */
+/** The deploy workflow of `github` (OWNER/REPO, as GitHub spells it) on main, as GitHub's `job_workflow_ref` claim names it. */
+export const deployWorkflowRef = (github: string, vm = false) =>
+  `${github}/${DEPLOY_WORKFLOWS[vm ? 'vm' : 'run']}@${DEPLOY_REF}`;
+
+/**
+ * How the WIF provider maps GitHub's token claims. `attribute.workflow` is
+ * the repository (by id), the environment, the workflow file and its ref in
+ * one value, and the deployer is bound to that value alone: a token that
+ * another provider of the pool lets in (one with a laxer condition) cannot
+ * stand in unless it comes from that very job of that repository on main.
+ */
 export const ATTRIBUTE_MAPPING: Record<string, string> = {
   'google.subject': 'assertion.sub',
-  'attribute.repository_id': 'assertion.repository_id',
-  'attribute.ref': 'assertion.ref',
+  'attribute.workflow':
+    "assertion.repository_id + '/' + assertion.environment + '/' + assertion.job_workflow_ref",
 };
 
 /**
  * The provider accepts tokens of one repository (by numeric id, which a
- * rename keeps and a new repository of the same name does not get) on the
- * deploy branch; GitHub has one issuer for everyone, so without a condition
- * every repository on GitHub could act as the deployer.
+ * rename keeps and a new repository of the same name does not get), on the
+ * deploy branch, from the job of its deploy workflow (`job_workflow_ref`: no
+ * other workflow, and no reusable workflow of another repository) that runs
+ * in the production environment. GitHub has one issuer for everyone, so
+ * without a condition every repository on GitHub could act as the deployer.
  */
-export const attributeCondition = (repositoryId: string) =>
-  `assertion.repository_id == '${repositoryId}' && assertion.ref == '${DEPLOY_REF}'`;
+export const attributeCondition = (repositoryId: string, github: string, vm = false) =>
+  `assertion.repository_id == '${repositoryId}' && assertion.ref == '${DEPLOY_REF}' && assertion.environment == '${DEPLOY_ENVIRONMENT}' && assertion.job_workflow_ref == '${deployWorkflowRef(github, vm)}'`;
 
-/** The repository id a condition pins, when it is the condition above. */
-export function pinnedRepositoryId(condition = ''): string | undefined {
-  const id = condition.match(/^assertion\.repository_id == '(\d+)'/)?.[1];
-  return id && condition === attributeCondition(id) ? id : undefined;
+/** The repository a condition pins, when it is the condition above. */
+export function pinnedRepository(condition = ''): { id: string; github: string } | undefined {
+  const [, id = '', github = ''] =
+    condition.match(/^assertion\.repository_id == '(\d+)' .* == '([^'/]+\/[^'/]+)\/\.github\//) ??
+    [];
+  return [false, true].some((vm) => condition === attributeCondition(id, github, vm))
+    ? { id, github }
+    : undefined;
 }
 
-/** The principals that may impersonate the deployer: that repository's workflows. */
-export const repositoryPrincipal = (projectNumber: string, n: Names, repositoryId: string) =>
-  `principalSet://iam.googleapis.com/${poolResource(projectNumber, n)}/attribute.repository_id/${repositoryId}`;
+/** The principals that may impersonate the deployer: the deploy job's runs of that repository. */
+export const repositoryPrincipal = (
+  projectNumber: string,
+  n: Names,
+  repositoryId: string,
+  github: string,
+  vm = false,
+) =>
+  `principalSet://iam.googleapis.com/${poolResource(projectNumber, n)}/attribute.workflow/${repositoryId}/${DEPLOY_ENVIRONMENT}/${deployWorkflowRef(github, vm)}`;
+
+/** The repository a principal of that shape names. */
+export function principalRepository(member: string, projectNumber: string, n: Names) {
+  const set = `principalSet://iam.googleapis.com/${poolResource(projectNumber, n)}/attribute.workflow/`;
+  if (!member.startsWith(set)) return undefined;
+  const [, id, github] =
+    member.slice(set.length).match(/^(\d+)\/[^/]+\/([^/]+\/[^/]+)\/\.github\/workflows\//) ?? [];
+  return id && github ? { id, github } : undefined;
+}
 
 export const poolResource = (projectNumber: string, n: Names) =>
   `projects/${projectNumber}/locations/global/workloadIdentityPools/${n.pool}`;

@@ -5,8 +5,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { createAuthenticator } from './auth/authenticator.ts';
-import { ensureDevelopmentKey } from './auth/development-key.ts';
-import auth, { scopesOf } from './auth/plugin.ts';
+import auth, { knownCaller } from './auth/plugin.ts';
 import type { Config } from './config/env.ts';
 import type { Database } from './db/database.ts';
 import { openDatabase } from './db/open.ts';
@@ -67,8 +66,6 @@ export async function buildApp(
   app.addHook('onClose', async () => metrics.stop());
   database.observeQueries({ trace: tracing?.traceQuery, failed: () => metrics.count('dbErrors') });
   const authenticator = createAuthenticator(config, database.db, logger);
-  if (authenticator?.keys && config.environment === 'development')
-    await ensureDevelopmentKey(authenticator.keys, Object.values(scopesOf('items')), logger);
   let draining = false;
   let sweep: NodeJS.Timeout | undefined;
   app.addHook('preClose', async () => {
@@ -82,23 +79,27 @@ export async function buildApp(
 
   app.addSchema(ErrorBody);
   app.addSchema(Item);
-  await app.register(errorHandler);
+  await app.register(errorHandler, { knownCaller: knownCaller(authenticator) });
   await app.register(requestContext);
   if (config.corsOrigins.length > 0) {
     const { default: cors } = await import('@fastify/cors');
+    // Before the access rule: its preflight route (OPTIONS *) answers browsers,
+    // which send no credential with a preflight.
     await app.register(cors, {
       origin: config.corsOrigins.includes('*') ? true : config.corsOrigins,
     });
   }
-  await app.register(docs, { config });
+  // Every route from here on states its scope or that it is public; each
+  // route with a scope is authenticated, counted, then authorised.
+  await app.register(auth, { authenticator, config, log: logger });
+  await app.register(rateLimits, { config, count: metrics.count });
+  if (config.docsEnabled) await app.register(docs, { config });
 
   await app.register(healthRoutes, { config, database, draining: () => draining });
-  // The API: shed under overload, then authenticate, count, authorise.
+  // The API sheds under overload before anything else runs.
   await app.register(
     async (api) => {
       await api.register(loadShedding, { config, count: metrics.count });
-      if (authenticator) await api.register(auth, { authenticator, config, resource: 'items' });
-      await api.register(rateLimits, { config, count: metrics.count });
       await api.register(itemsRoutes, { service: createItemsService(database.db) });
     },
     { prefix: '/api/v1/items' },

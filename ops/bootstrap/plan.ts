@@ -12,7 +12,8 @@ import { type Firewall, lastSegment, metadata, type State } from '../gcloud/stat
 import {
   ATTRIBUTE_MAPPING,
   attributeCondition,
-  DEPLOY_REF,
+  DEPLOY_ENVIRONMENT,
+  deployWorkflowRef,
   FORBIDDEN_ROLES,
   GITHUB_ISSUER,
   type GrantOptions,
@@ -57,7 +58,7 @@ export const STEPS = {
     'API_KEY_PEPPER secret, made once and never replaced (a new pepper invalidates every key)',
   vm: 'With --target vm: firewall rules, a static IP and the VM',
   iam: 'Least-privilege roles, nothing broader',
-  wif: 'Workload Identity Federation pinned to the repository and the deploy branch',
+  wif: 'Workload Identity Federation pinned to the repository, its deploy workflow on main and the production environment',
   monitoring:
     'Dashboard, log-based metrics, uptime check, alert policies and SLOs (--with-monitoring)',
 };
@@ -409,7 +410,8 @@ const wif: Step = (add, s, o, n, i) => {
       `--workload-identity-pool=${n.pool}`,
       ...scope,
     );
-  const condition = attributeCondition(i.repositoryId);
+  const condition = attributeCondition(i.repositoryId, o.github, o.vm);
+  const pinned = `${deployWorkflowRef(o.github, o.vm)} in the ${DEPLOY_ENVIRONMENT} environment`;
   const mapping = Object.entries(ATTRIBUTE_MAPPING);
   const spec = [
     `--issuer-uri=${GITHUB_ISSUER}`,
@@ -419,7 +421,7 @@ const wif: Step = (add, s, o, n, i) => {
   const pr = s.provider;
   if (!pr)
     add(
-      `create the OIDC provider ${n.provider}: ${o.github} on ${DEPLOY_REF} only`,
+      `create the OIDC provider ${n.provider}: ${pinned} only`,
       providers('create-oidc', ...spec),
     );
   else {
@@ -429,12 +431,12 @@ const wif: Step = (add, s, o, n, i) => {
     if (pr.attributeCondition !== condition || pr.oidc?.issuerUri !== GITHUB_ISSUER || !mapped) {
       const was = JSON.stringify(pr.attributeCondition ?? '');
       add(
-        `pin the provider to ${o.github} on ${DEPLOY_REF} (its condition was ${was})`,
+        `pin the provider to ${pinned} (its condition was ${was})`,
         providers('update-oidc', ...spec),
       );
     }
   }
-  const principal = repositoryPrincipal(i.projectNumber, n, i.repositoryId);
+  const principal = repositoryPrincipal(i.projectNumber, n, i.repositoryId, o.github, o.vm);
   const impersonate = (member: string) => ({
     on: 'deployer' as const,
     member,
@@ -443,7 +445,7 @@ const wif: Step = (add, s, o, n, i) => {
   const impersonators = membersOf(s.policies.deployer, ROLES.impersonate);
   if (!impersonators.includes(principal)) {
     add(
-      `let the workflows of ${o.github} act as ${n.deployerSa}`,
+      `let ${deployWorkflowRef(o.github, o.vm)} act as ${n.deployerSa}`,
       bindingArgv('add', impersonate(principal), n),
     );
   }

@@ -13,9 +13,9 @@ import { lastSegment, readProject, readState, type State } from '../gcloud/state
 import {
   DEFAULT_SERVICE,
   deriveNames,
-  pinnedRepositoryId,
+  pinnedRepository,
+  principalRepository,
   ROLES,
-  repositoryPrincipal,
   sa,
 } from '../names.ts';
 import type { DoctorOptions, Finding } from './types.ts';
@@ -54,10 +54,17 @@ export async function liveFindings(
   const keep = s.repository?.cleanupPolicies?.['keep-recent']?.mostRecentVersions?.keepCount;
   // Monitoring is wanted once any of its policies or its uptime check exists.
   const watched = o.region ? monitoringHeld(s.monitoring, o.project, o.region) : undefined;
+  // The repository the provider pins, else the one whose deploy workflow may act as the deployer.
+  const bound = membersOf(s.policies.deployer, ROLES.impersonate).flatMap(
+    (m) => principalRepository(m, s.projectNumber, n) ?? [],
+  );
+  const repository =
+    pinnedRepository(s.provider?.attributeCondition) ?? (bound.length === 1 ? bound[0] : undefined);
+  const repositoryId = repository?.id ?? UNKNOWN;
   const b: Options = {
     project: o.project,
     region: region ?? 'REGION',
-    github: o.github ?? 'OWNER/REPO',
+    github: o.github ?? repository?.github ?? 'OWNER/REPO',
     service: o.service,
     keep: keep ?? 0,
     public: held(n.deployerSa, ROLES.deployRun({ public: true })),
@@ -71,15 +78,6 @@ export async function liveFindings(
     dryRun: false,
     json: false,
   };
-  // The repository the provider pins, else the one whose workflows may act as the deployer.
-  const prefix = repositoryPrincipal(s.projectNumber, n, '');
-  const bound = membersOf(s.policies.deployer, ROLES.impersonate)
-    .filter((m) => m.startsWith(prefix) && /^\d+$/.test(m.slice(prefix.length)))
-    .map((m) => m.slice(prefix.length));
-  const repositoryId =
-    pinnedRepositoryId(s.provider?.attributeCondition) ??
-    (bound.length === 1 ? bound[0] : undefined) ??
-    UNKNOWN;
 
   const bootstrap = [
     `npm run runway -- bootstrap --project ${b.project} --region ${b.region} --github ${b.github}`,

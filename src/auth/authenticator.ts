@@ -8,6 +8,7 @@ import { type Config, ConfigError } from '../config/env.ts';
 import type { AppDatabase } from '../db/database.ts';
 import { KEY_PREFIX } from './key-format.ts';
 import { createKeyStore, createKeyVerifier, type KeyStore } from './keys.ts';
+import { Lookup, type Verdict } from './lookup.ts';
 import type { Principal } from './principal.ts';
 import { createTokenVerifier, googleIssuer, oidcIssuer, type TokenIssuer } from './tokens.ts';
 
@@ -19,8 +20,6 @@ export const MISSING = 'missing';
 export const INVALID = 'invalid';
 export type Outcome = Principal | typeof MISSING | typeof INVALID;
 
-/** A verdict at once where a cache knows the credential, else a promise of one. */
-export type Verdict<T> = T | Promise<T>;
 type Verify = (credential: string) => Verdict<Principal | undefined>;
 
 export interface Authenticator {
@@ -28,8 +27,22 @@ export interface Authenticator {
   authenticate(headers: IncomingHttpHeaders): Verdict<Outcome>;
 }
 
+/**
+ * The public development pepper serves only a laptop's embedded database:
+ * never where NODE_ENV=production (the image) or a real PostgreSQL holds
+ * the keys, whatever ENVIRONMENT says.
+ */
+export const developmentAllowed = (config: Config): boolean =>
+  LOCAL.has(config.environment) && !config.databaseUrl && config.nodeEnv !== 'production';
+
+/** Why the development pepper and key are refused, in words. */
+export const refusedWith = (config: Config): string =>
+  [config.databaseUrl && 'DATABASE_URL', config.nodeEnv === 'production' && 'NODE_ENV=production']
+    .filter(Boolean)
+    .join(' and ');
+
 export function keyPepper(config: Config): string | undefined {
-  return config.apiKeyPepper ?? (LOCAL.has(config.environment) ? DEVELOPMENT_PEPPER : undefined);
+  return config.apiKeyPepper ?? (developmentAllowed(config) ? DEVELOPMENT_PEPPER : undefined);
 }
 
 /** Undefined when AUTH_DISABLED=true; throws ConfigError when no method is configured. */
@@ -47,7 +60,12 @@ export function createAuthenticator(
         'AUTH_OIDC_AUDIENCE is required with AUTH_OIDC_ISSUER (example: AUTH_OIDC_AUDIENCE=https://api.example.com)',
       );
     issuers.push(
-      oidcIssuer(config.authOidcIssuer, config.authOidcAudience, config.authOidcAlgorithms),
+      oidcIssuer(
+        config.authOidcIssuer,
+        config.authOidcAudience,
+        config.authOidcAlgorithms,
+        config.authOidcRequireAccessToken,
+      ),
     );
   }
   if (config.authGoogleAudience) {
@@ -59,7 +77,9 @@ export function createAuthenticator(
   }
   if (!pepper && issuers.length === 0)
     throw new ConfigError(
-      `No method of authentication is configured for ENVIRONMENT=${config.environment}: set API_KEY_PEPPER (API keys), AUTH_OIDC_ISSUER or AUTH_GOOGLE_AUDIENCE, or AUTH_DISABLED=true for a public API`,
+      LOCAL.has(config.environment)
+        ? `The public development API key pepper is refused with ${refusedWith(config)}: set API_KEY_PEPPER (make one with \`openssl rand -base64 32\`), AUTH_OIDC_ISSUER or AUTH_GOOGLE_AUDIENCE, or AUTH_DISABLED=true for a public API`
+        : `No method of authentication is configured for ENVIRONMENT=${config.environment}: set API_KEY_PEPPER (API keys), AUTH_OIDC_ISSUER or AUTH_GOOGLE_AUDIENCE, or AUTH_DISABLED=true for a public API`,
     );
 
   const keys = pepper ? createKeyStore(db, pepper) : undefined;
@@ -75,7 +95,8 @@ export function createAuthenticator(
   const check = (verify: Verify | undefined, c: string): Verdict<Outcome> => {
     if (!verify) return INVALID;
     const verdict = verify(c);
-    return verdict instanceof Promise ? verdict.then(settle) : settle(verdict);
+    if (!(verdict instanceof Lookup)) return settle(verdict);
+    return new Lookup(() => verdict.settle().then(settle), verdict.claimed);
   };
 
   return {

@@ -1,6 +1,6 @@
 // `runway keys create|list|revoke`: API keys in the database that
 // DATABASE_URL names (the embedded one when it is unset), with the pepper of
-// API_KEY_PEPPER (the development pepper in development and test).
+// API_KEY_PEPPER (the development pepper on a laptop's embedded database only).
 //   keys create --name NAME --scopes items:read,items:write [--expires-in 90d] [--json]
 //   keys list [--json]
 //   keys revoke ID [--json]

@@ -9,6 +9,7 @@ import { asc, eq, getTableColumns, sql } from 'drizzle-orm';
 import type { AppDatabase } from '../db/database.ts';
 import { remember } from './bounded-cache.ts';
 import { KEY_ID, newKey, parseKey } from './key-format.ts';
+import { Lookup, type Verdict } from './lookup.ts';
 import type { Principal } from './principal.ts';
 import { type ApiKeyRow, apiKeys } from './table.ts';
 
@@ -86,7 +87,9 @@ export function createKeyStore(db: AppDatabase, pepper: string) {
 export type KeyStore = ReturnType<typeof createKeyStore>;
 
 interface Cached {
-  row: Promise<ApiKeyRow | undefined>;
+  read: Promise<ApiKeyRow | undefined>;
+  /** The row once read; null: no such key, remembered as a miss. */
+  row?: ApiKeyRow | null;
   until: number;
 }
 
@@ -101,26 +104,29 @@ interface Verified {
 /**
  * Checks presented keys. A malformed key or a bad checksum is refused
  * before any lookup; the secret is compared in constant time with the
- * stored HMAC. A key that passed is remembered by the SHA-256 of the whole
- * key (never the key itself) until its row is due to be read again, so that
- * a client sending the same key pays one hash per request instead of the
- * parse, the HMAC and the comparison. `onError` hears of failed last-use
- * writes.
+ * stored HMAC. A key whose row a cache holds (an unknown id too, as a miss)
+ * is settled at once; any other is a Lookup, which the caller's address
+ * pays for before the row is read. A key that passed is remembered by the
+ * SHA-256 of the whole key (never the key itself) until its row is due to
+ * be read again, so that a client sending the same key pays one hash per
+ * request instead of the parse, the HMAC and the comparison. `onError`
+ * hears of failed last-use writes.
  */
 export function createKeyVerifier(store: KeyStore, onError: (err: unknown) => void) {
   const cache = new Map<string, Cached>();
   const verified = new Map<string, Verified>();
   const lastWrite = new Map<string, number>();
 
-  function row(id: string, now: number) {
-    let entry = cache.get(id);
-    if (!entry || entry.until <= now) {
-      const read = store.find(id);
-      entry = { row: read, until: now + REVALIDATE_MS };
-      remember(cache, id, entry);
+  function read(id: string, now: number): Cached {
+    const entry: Cached = { read: store.find(id), until: now + REVALIDATE_MS };
+    remember(cache, id, entry);
+    entry.read.then(
+      (row) => {
+        entry.row = row ?? null;
+      },
       // A failed read is not cached: the next request asks again.
-      read.catch(() => cache.delete(id));
-    }
+      () => cache.get(id) === entry && cache.delete(id),
+    );
     return entry;
   }
 
@@ -130,15 +136,12 @@ export function createKeyVerifier(store: KeyStore, onError: (err: unknown) => vo
     store.touch(id, new Date(now)).catch(onError);
   }
 
-  async function verifyFully(key: string, digest: string, now: number) {
-    const parts = parseKey(key);
-    if (!parts) return undefined;
-    const entry = row(parts.id, now);
-    const found = await entry.row;
+  function check(found: ApiKeyRow | null, secret: string, digest: string, entry: Cached) {
     if (!found) return undefined;
-    const presented = store.hash(parts.secret);
+    const presented = store.hash(secret);
     const stored = Buffer.from(found.secret_hash, 'hex');
     if (stored.length !== presented.length || !timingSafeEqual(stored, presented)) return undefined;
+    const now = Date.now();
     const expires = found.expires_at?.getTime() ?? Number.POSITIVE_INFINITY;
     if (found.revoked_at || expires <= now) return undefined;
     used(found.id, now);
@@ -147,7 +150,7 @@ export function createKeyVerifier(store: KeyStore, onError: (err: unknown) => vo
     return principal;
   }
 
-  return function verify(key: string): Principal | undefined | Promise<Principal | undefined> {
+  return function verify(key: string): Verdict<Principal | undefined> {
     const digest = digestOf('sha256', key, 'base64url');
     const now = Date.now();
     const hit = verified.get(digest);
@@ -156,6 +159,19 @@ export function createKeyVerifier(store: KeyStore, onError: (err: unknown) => vo
       return hit.principal;
     }
     if (hit) verified.delete(digest);
-    return verifyFully(key, digest, now);
+    const parts = parseKey(key);
+    if (!parts) return undefined;
+    const cached = cache.get(parts.id);
+    if (cached?.row !== undefined && cached.until > now)
+      return check(cached.row, parts.secret, digest, cached);
+    return new Lookup(
+      async () => {
+        // Requests for one key id that wait together share one read.
+        let entry = cache.get(parts.id);
+        if (!entry || entry.until <= Date.now()) entry = read(parts.id, Date.now());
+        return check((await entry.read) ?? null, parts.secret, digest, entry);
+      },
+      hit && hit.expires > now ? hit.principal.id : undefined,
+    );
   };
 }

@@ -33,9 +33,12 @@ export function securitySchemes(config: Config): Record<string, unknown> {
   };
 }
 
-/** Any one of the schemes, with `scope`. */
-export function securityRequirements(config: Config, scope: string): Record<string, string[]>[] {
+/** Any one of the schemes, with `scopes`. */
+export function securityRequirements(
+  config: Config,
+  scopes: readonly string[],
+): Record<string, string[]>[] {
   return Object.keys(securitySchemes(config)).map((name) => ({
-    [name]: name === 'oidc' ? [scope] : [],
+    [name]: name === 'oidc' ? [...scopes] : [],
   }));
 }

@@ -4,14 +4,19 @@
 // not pay for it. The issuer's keys come from its JWKS (cached by jose, one
 // refetch per cool-down for a key id it does not know); only the configured
 // asymmetric algorithms are accepted; iss, aud, exp and nbf are checked.
-// A verified token is remembered, by its SHA-256, until its exp and no longer;
-// a token seen before costs one hash and a lookup.
+// A verified token is remembered, by its SHA-256, for at most CACHE_MS and
+// never past its exp; a token seen before costs one hash and a lookup. The
+// JWKS is kept as long, so a signing key the issuer withdraws stops
+// verifying within that time. A failed discovery is retried once per
+// cool-down, not for every token that arrives while the issuer is down.
 import { hash } from 'node:crypto';
 import type { JWTPayload } from 'jose';
 import { remember } from './bounded-cache.ts';
+import { Lookup, type Verdict } from './lookup.ts';
 import type { Principal } from './principal.ts';
 
 export const JWKS_COOLDOWN_MS = 30_000;
+export const CACHE_MS = 5 * 60_000;
 const CLOCK_TOLERANCE_S = 30;
 const DISCOVERY_TIMEOUT_MS = 5000;
 
@@ -25,6 +30,8 @@ export interface TokenIssuer {
   issuers: string[];
   audience: string;
   algorithms: string[];
+  /** The JOSE `typ` its tokens must carry, if any. */
+  typ?: string;
   /** Where its keys are: a URL, or found on first use (OIDC discovery). */
   jwksUri: () => Promise<string>;
   /** The caller, from a verified payload; undefined refuses the token. */
@@ -38,9 +45,19 @@ function scopesOf(payload: JWTPayload): string[] {
   return typeof scp === 'string' ? scp.split(' ').filter(Boolean) : [];
 }
 
-/** An OIDC issuer; its JWKS is found through its discovery document. */
-export function oidcIssuer(issuer: string, audience: string, algorithms: string[]): TokenIssuer {
+/**
+ * An OIDC issuer; its JWKS is found through its discovery document. With
+ * `accessTokens`, only RFC 9068 access tokens (`typ: at+jwt`) pass: an ID
+ * token for the same audience does not.
+ */
+export function oidcIssuer(
+  issuer: string,
+  audience: string,
+  algorithms: string[],
+  accessTokens = false,
+): TokenIssuer {
   let jwks: Promise<string> | undefined;
+  let retryAt = 0;
   async function discover(): Promise<string> {
     const url = `${issuer.replace(/\/$/, '')}/.well-known/openid-configuration`;
     const res = await fetch(url, { signal: AbortSignal.timeout(DISCOVERY_TIMEOUT_MS) });
@@ -59,10 +76,13 @@ export function oidcIssuer(issuer: string, audience: string, algorithms: string[
     issuers: [issuer],
     audience,
     algorithms,
+    ...(accessTokens ? { typ: 'at+jwt' } : {}),
     jwksUri: () => {
-      jwks ??= discover();
-      // A failed discovery is retried with the next token rather than kept.
-      jwks.catch(() => (jwks = undefined));
+      if (!jwks || Date.now() >= retryAt) {
+        jwks = discover();
+        retryAt = Number.POSITIVE_INFINITY;
+        jwks.catch(() => (retryAt = Date.now() + JWKS_COOLDOWN_MS));
+      }
       return jwks;
     },
     principal: (p) => (p.sub ? { id: `oidc:${p.sub}`, scopes: scopesOf(p) } : undefined),
@@ -115,7 +135,10 @@ export function createTokenVerifier(issuers: TokenIssuer[], onError: (err: unkno
     let set = keySets.get(issuer);
     if (!set) {
       set = Promise.all([loadJose(), issuer.jwksUri()]).then(([j, uri]) =>
-        j.createRemoteJWKSet(new URL(uri), { cooldownDuration: JWKS_COOLDOWN_MS }),
+        j.createRemoteJWKSet(new URL(uri), {
+          cooldownDuration: JWKS_COOLDOWN_MS,
+          cacheMaxAge: CACHE_MS,
+        }),
       );
       set.catch(() => keySets.delete(issuer));
       keySets.set(issuer, set);
@@ -123,12 +146,12 @@ export function createTokenVerifier(issuers: TokenIssuer[], onError: (err: unkno
     return set;
   }
 
-  return function verify(token: string): Principal | undefined | Promise<Principal | undefined> {
+  return function verify(token: string): Verdict<Principal | undefined> {
     const digest = hash('sha256', token, 'base64url');
     const hit = cache.get(digest);
     if (hit && hit.until > Date.now()) return hit.principal;
     if (hit) cache.delete(digest);
-    return verifyFully(token, digest);
+    return new Lookup(() => verifyFully(token, digest));
   };
 
   async function verifyFully(token: string, digest: string): Promise<Principal | undefined> {
@@ -148,10 +171,12 @@ export function createTokenVerifier(issuers: TokenIssuer[], onError: (err: unkno
         algorithms: issuer.algorithms,
         clockTolerance: CLOCK_TOLERANCE_S,
         requiredClaims: ['exp'],
+        ...(issuer.typ ? { typ: issuer.typ } : {}),
       });
       const principal = issuer.principal(payload);
       if (!principal) return undefined;
-      remember(cache, digest, { principal, until: (payload.exp as number) * 1000 });
+      const until = Math.min((payload.exp as number) * 1000, Date.now() + CACHE_MS);
+      remember(cache, digest, { principal, until });
       return principal;
     } catch (err) {
       // jose's own errors are the token's fault; anything else is the issuer's side.

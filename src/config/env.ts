@@ -56,6 +56,13 @@ export const ConfigSchema = Type.Object({
     description:
       'production requires `DATABASE_URL` and changes the defaults marked "in production"',
   }),
+  NODE_ENV: Type.Optional(
+    Type.String({
+      examples: ['production'],
+      description:
+        '`production` (the image sets it): never the development API key pepper or key, whatever `ENVIRONMENT` says',
+    }),
+  ),
   APP_NAME: Type.String({ default: 'runway', description: shown }),
   APP_VERSION: Type.String({ default: '0.1.0', description: shown }),
   DATABASE_URL: Type.Optional(
@@ -153,6 +160,11 @@ export const ConfigSchema = Type.Object({
     default: false,
     description: '`true`: no tracing, whatever the other `OTEL_` settings say',
   }),
+  DOCS_ENABLED: Type.Boolean({
+    default: true,
+    description:
+      '`false`: no `/docs`, `/redoc` or `/openapi.json` (404), for a production service whose API is not to be browsed',
+  }),
   SHUTDOWN_TIMEOUT_MS: whole(
     8000,
     100,
@@ -171,7 +183,7 @@ export const ConfigSchema = Type.Object({
       sensitive: true,
       examples: ['<32 or more random characters>'],
       description:
-        'the secret the API keys are hashed with (Secret Manager in production); set: API keys are accepted; unset: a fixed development pepper in development and test, no API keys elsewhere',
+        'the secret the API keys are hashed with (Secret Manager in production); set: API keys are accepted; unset: a fixed, public development pepper in development and test on the embedded database (never with `DATABASE_URL` or `NODE_ENV=production`), no API keys elsewhere',
     }),
   ),
   AUTH_OIDC_ISSUER: Type.Optional(
@@ -192,6 +204,11 @@ export const ConfigSchema = Type.Object({
   AUTH_OIDC_ALGORITHMS: Type.Array(oneOf(JWT_ALGORITHMS, {}), {
     default: ['RS256', 'ES256'],
     description: 'the only signature algorithms accepted on OIDC tokens',
+  }),
+  AUTH_OIDC_REQUIRE_ACCESS_TOKEN: Type.Boolean({
+    default: false,
+    description:
+      '`true`: OIDC tokens must be access tokens typed `at+jwt` (RFC 9068), so that an ID token for the same audience cannot pass as one',
   }),
   AUTH_GOOGLE_AUDIENCE: Type.Optional(
     Type.String({
@@ -235,10 +252,10 @@ export const ConfigSchema = Type.Object({
     }),
   ),
   TRUSTED_PROXY_HOPS: whole(
-    1,
+    0,
     0,
     10,
-    'proxies whose `X-Forwarded-For` entries are trusted for the client address: Cloud Run adds 1, an external load balancer in front of it 1 more',
+    "proxies whose `X-Forwarded-For` entries are trusted for the client address: `0` reads the socket's; Cloud Run's front end and the VM's Caddy each add 1 (their declarations set it), an external load balancer in front 1 more",
   ),
   SHED_EVENT_LOOP_DELAY_MS: whole(
     200,

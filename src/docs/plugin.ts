@@ -51,7 +51,8 @@ export default fp<{ config: Config }>(
       return reply.code(res.statusCode).send(res.rawPayload);
     }
 
-    for (const url of DOCS_PATHS) app.get(url, { schema: { hide: true } }, forward);
+    for (const url of DOCS_PATHS)
+      app.get(url, { config: { public: true }, schema: { hide: true } }, forward);
   },
   { name: 'docs' },
 );

@@ -83,17 +83,19 @@ function handleError(
   return sendError(reply, 500, 'Internal server error');
 }
 
-export default fp(
-  async (app: FastifyInstance) => {
+export default fp<{ knownCaller: (request: FastifyRequest) => boolean }>(
+  async (app: FastifyInstance, { knownCaller }) => {
     const methods = createMethodMatcher(app);
     app.setErrorHandler(handleError);
     app.setNotFoundHandler((request, reply) => {
-      const allowed = methods.allowed(requestPath(request));
-      if (allowed.length > 0 && !allowed.includes(request.method)) {
-        reply.header('allow', allowed.join(', '));
-        return sendError(reply, 405, `Method ${request.method} not allowed`, { allowed });
-      }
-      return sendError(reply, 404, 'Not found');
+      const { methods: allowed, guarded } = methods.allowed(requestPath(request));
+      if (allowed.length === 0 || allowed.includes(request.method))
+        return sendError(reply, 404, 'Not found');
+      // What a guarded path serves is for callers with a credential to learn.
+      if (guarded && !knownCaller(request))
+        return sendError(reply, 405, `Method ${request.method} not allowed`);
+      reply.header('allow', allowed.join(', '));
+      return sendError(reply, 405, `Method ${request.method} not allowed`, { allowed });
     });
   },
   { name: 'error-handler' },

@@ -19,16 +19,38 @@ export interface HealthOptions {
 }
 
 const tags = ['operations'];
+// Anyone may call these (src/auth/plugin.ts): the probes come from the platform.
+const anyone = { public: true } as const;
 // The probes' bodies are small constants, written by JSON.stringify. A
 // schema's serializer is built on its route's first response, and the first
 // one built validates its schema with a URI pattern that V8 then compiles:
 // ~15 ms on the first /live, which is the start-up probe Cloud Run waits for.
 const serializerCompiler = () => JSON.stringify;
+// /ready is public and unlimited: one database check is in flight at a time,
+// and its answer serves every /ready for this long after it came.
+export const READY_REUSE_MS = 1000;
 
 export const healthRoutes: FastifyPluginAsyncTypebox<HealthOptions> = async (
   app,
   { config, database, draining },
 ) => {
+  let last: { answer: Promise<void>; until: number } | undefined;
+  const databaseAnswers = () => {
+    if (last && Date.now() < last.until) return last.answer;
+    const check = { answer: database.ping(config.readyTimeoutMs), until: Number.POSITIVE_INFINITY };
+    last = check;
+    check.answer.then(
+      () => {
+        check.until = Date.now() + READY_REUSE_MS;
+      },
+      (err: unknown) => {
+        check.until = Date.now() + READY_REUSE_MS;
+        app.log.warn({ err }, 'readiness check failed');
+      },
+    );
+    return check.answer;
+  };
+
   const welcome = {
     message: `Welcome to ${config.appName}`,
     version: config.appVersion,
@@ -39,6 +61,7 @@ export const healthRoutes: FastifyPluginAsyncTypebox<HealthOptions> = async (
   app.get(
     '/',
     {
+      config: anyone,
       schema: {
         tags,
         summary: 'Welcome',
@@ -58,6 +81,7 @@ export const healthRoutes: FastifyPluginAsyncTypebox<HealthOptions> = async (
   app.get(
     '/health',
     {
+      config: anyone,
       schema: {
         tags,
         summary: 'Service information',
@@ -84,6 +108,7 @@ export const healthRoutes: FastifyPluginAsyncTypebox<HealthOptions> = async (
   app.get(
     PROBE_PATHS.live,
     {
+      config: anyone,
       schema: {
         tags,
         summary: 'Liveness: the process answers (no database)',
@@ -97,6 +122,7 @@ export const healthRoutes: FastifyPluginAsyncTypebox<HealthOptions> = async (
   app.get(
     PROBE_PATHS.ready,
     {
+      config: anyone,
       schema: {
         tags,
         summary: 'Readiness: the database answers and the service is not shutting down',
@@ -104,13 +130,12 @@ export const healthRoutes: FastifyPluginAsyncTypebox<HealthOptions> = async (
       },
       serializerCompiler,
     },
-    async (request, reply) => {
+    async (_request, reply) => {
       if (draining()) return sendError(reply, 503, 'Shutting down', { reason: 'draining' });
       try {
-        await database.ping(config.readyTimeoutMs);
+        await databaseAnswers();
         return { status: 'ready' as const };
-      } catch (err) {
-        request.log.warn({ err }, 'readiness check failed');
+      } catch {
         return sendError(reply, 503, 'Database unavailable', { database: 'did not answer' });
       }
     },

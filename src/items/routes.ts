@@ -11,6 +11,9 @@ const invalid = error('Validation failed: `details` names each failing field');
 const notFound = error('No item with that id');
 const unavailable = error('The database is unreachable; retry later');
 const tags = ['items'];
+// What a credential needs for each route (src/auth/plugin.ts): reading, and changing.
+const read = { scope: 'items:read' };
+const write = { scope: 'items:write' };
 
 const notFoundError = (id: string) =>
   new ApiError(404, `Item with id '${id}' not found`, { item_id: id });
@@ -27,6 +30,7 @@ export const itemsRoutes: FastifyPluginAsyncTypebox<{ service: ItemsService }> =
   app.post(
     '',
     {
+      config: write,
       schema: {
         tags,
         summary: 'Create an item',
@@ -44,6 +48,7 @@ export const itemsRoutes: FastifyPluginAsyncTypebox<{ service: ItemsService }> =
   app.get(
     '',
     {
+      config: read,
       schema: {
         tags,
         summary: 'List items, newest first',
@@ -64,6 +69,7 @@ export const itemsRoutes: FastifyPluginAsyncTypebox<{ service: ItemsService }> =
   app.get(
     '/stats/count',
     {
+      config: read,
       schema: {
         tags,
         summary: 'Count items',
@@ -77,6 +83,7 @@ export const itemsRoutes: FastifyPluginAsyncTypebox<{ service: ItemsService }> =
   app.get(
     '/:id',
     {
+      config: read,
       schema: {
         tags,
         summary: 'Get an item',
@@ -94,6 +101,7 @@ export const itemsRoutes: FastifyPluginAsyncTypebox<{ service: ItemsService }> =
   app.patch(
     '/:id',
     {
+      config: write,
       schema: {
         tags,
         summary: 'Update an item',
@@ -114,6 +122,7 @@ export const itemsRoutes: FastifyPluginAsyncTypebox<{ service: ItemsService }> =
   app.delete(
     '/:id',
     {
+      config: write,
       schema: {
         tags,
         summary: 'Delete an item',

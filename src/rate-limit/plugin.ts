@@ -1,18 +1,22 @@
-// Rate limits on the routes of the scope it is registered in, with
-// @fastify/rate-limit's stores: in memory per instance, or shared through
-// Redis (REDIS_URL). A request with a verified credential counts against
-// its principal (the key id or token subject, never the credential); one
-// without, or with a credential that failed, against the client's address,
-// so that guessing keys is slow. Registered after the auth plugin (which
-// names the principal) and before its verdict, so failed attempts count.
-// Responses carry the IETF RateLimit-Policy and RateLimit fields.
+// Rate limits on every route that needs a credential (src/auth/plugin.ts),
+// with @fastify/rate-limit's stores: in memory per instance, or shared
+// through Redis (REDIS_URL), counted in memory while Redis is unreachable. A
+// request with a verified credential counts against its principal (the key
+// id or token subject, never the credential); one without, or with one that
+// no cache knows yet or that failed, against the client's address, before
+// any lookup: guessing keys is slow, and made-up keys cost their sender
+// rather than the database. Registered after the auth plugin, so that this
+// hook runs after the credential was looked for in the caches and before
+// the lookup. Responses carry the IETF RateLimit-Policy and RateLimit fields.
 import rateLimit, { normalizeIP } from '@fastify/rate-limit';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyRequest, onRequestHookHandler } from 'fastify';
 import fp from 'fastify-plugin';
+import { Lookup } from '../auth/lookup.ts';
+import { guarded, withHook } from '../auth/plugin.ts';
 import type { Config } from '../config/env.ts';
 import { ApiError } from '../errors/api-error.ts';
 import type { Count } from '../metrics/runtime.ts';
-import { connectRedis } from './redis.ts';
+import { connectRedis, fallbackStore } from './redis.ts';
 
 const WINDOW_S = 60;
 // What each policy counts by; the prefix keeps the two kinds of key apart.
@@ -29,16 +33,20 @@ export default fp<{ config: Config; count: Count }>(
     if (redis) app.addHook('onClose', async () => redis.disconnect());
     await app.register(rateLimit, {
       global: false,
-      skipOnError: true,
       timeWindow: WINDOW_S * 1000,
-      ...(redis ? { redis, nameSpace: 'runway-rate-limit:' } : {}),
+      ...(redis ? { store: fallbackStore(redis, 'runway-rate-limit:') } : {}),
     });
 
     const keyOf = (request: FastifyRequest) => {
       const auth = request.auth;
-      return typeof auth === 'object' && auth !== null
-        ? `p:${auth.id}`
-        : `a:${normalizeIP(request.ip)}`;
+      // A credential only due for revalidation counts against the principal it was.
+      const id =
+        auth instanceof Lookup
+          ? auth.claimed
+          : typeof auth === 'object' && auth
+            ? auth.id
+            : undefined;
+      return id ? `p:${id}` : `a:${normalizeIP(request.ip)}`;
     };
     const maxOf = (key: string) => (key.startsWith('p:') ? perPrincipal : perAddress);
     const limit = app.createRateLimit({
@@ -46,7 +54,7 @@ export default fp<{ config: Config; count: Count }>(
       max: (_request, key) => maxOf(key),
     });
 
-    app.addHook('onRequest', async (request, reply) => {
+    const charge: onRequestHookHandler = async (request, reply) => {
       const key = keyOf(request);
       const max = maxOf(key);
       if (max === 0) return;
@@ -63,7 +71,10 @@ export default fp<{ config: Config; count: Count }>(
         { limit: max, window_seconds: WINDOW_S },
         { 'retry-after': String(result.ttlInSeconds) },
       );
+    };
+    app.addHook('onRoute', (route) => {
+      if (guarded(route)) route.onRequest = withHook(route.onRequest, charge);
     });
   },
-  { name: 'rate-limit' },
+  { name: 'rate-limit', dependencies: ['auth'] },
 );

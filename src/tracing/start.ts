@@ -23,6 +23,7 @@ import {
   BatchSpanProcessor,
   ParentBasedSampler,
   type Sampler,
+  SamplingDecision,
   TraceIdRatioBasedSampler,
   TracerProvider,
 } from '@opentelemetry/sdk-trace';
@@ -59,6 +60,30 @@ export interface Tracing {
   shutdown(): Promise<void>;
 }
 
+/**
+ * How many requests a second a caller's "sampled" flag may have traced on
+ * one instance. Past that the configured sampler decides, as for a request
+ * without a caller: a client that sets the flag on everything cannot make
+ * the service trace (and pay to export) every request.
+ */
+export const SAMPLED_CALLERS_PER_S = 10;
+
+function withinBudget(perSecond: number, otherwise: Sampler): Sampler {
+  let tokens = perSecond;
+  let at = performance.now();
+  return {
+    shouldSample(...args) {
+      const now = performance.now();
+      tokens = Math.min(perSecond, tokens + ((now - at) / 1000) * perSecond);
+      at = now;
+      if (tokens < 1) return otherwise.shouldSample(...args);
+      tokens -= 1;
+      return { decision: SamplingDecision.RECORD_AND_SAMPLED };
+    },
+    toString: () => `WithinBudget{${perSecond}/s, else ${otherwise}}`,
+  };
+}
+
 function sampler(config: Config): Sampler {
   const [parentBased, root] = config.otelTracesSampler.startsWith('parentbased_')
     ? [true, config.otelTracesSampler.slice('parentbased_'.length)]
@@ -69,7 +94,12 @@ function sampler(config: Config): Sampler {
       : root === 'always_off'
         ? new AlwaysOffSampler()
         : new TraceIdRatioBasedSampler(config.otelTracesSamplerArg);
-  return parentBased ? new ParentBasedSampler({ root: rootSampler }) : rootSampler;
+  return parentBased
+    ? new ParentBasedSampler({
+        root: rootSampler,
+        remoteParentSampled: withinBudget(SAMPLED_CALLERS_PER_S, rootSampler),
+      })
+    : rootSampler;
 }
 
 async function googleHeaders(): Promise<Record<string, string>> {

@@ -13,7 +13,7 @@ describe('error responses', () => {
   before(async () => {
     const database = await pglite.open();
     ({ app, logs } = await testApp(database, {}, (a) => {
-      a.get('/boom', async () => {
+      a.get('/boom', { config: { public: true } }, async () => {
         throw new Error('secret internal detail: password=hunter2');
       });
     }));

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { FastifyInstance } from 'fastify';
 import type { Database } from '../../src/db/database.ts';
+import { READY_REUSE_MS } from '../../src/health/routes.ts';
 import { testApp } from '../helpers/app.ts';
 import { pglite } from '../helpers/database.ts';
 import { assertErrorBody } from '../helpers/items.ts';
@@ -73,11 +74,15 @@ async function switchable(): Promise<Database & { up: boolean; pings: number }> 
 }
 
 describe('readiness', () => {
-  test('/ready is 503 while the database is down and 200 again when it is back; /live never asks it', async () => {
+  test('/ready is 503 while the database is down and 200 again when it is back; /live never asks it', async (t) => {
     const database = await switchable();
     const { app } = await testApp(database);
+    // Each answer is reused for a second (below): the clock moves on past it.
+    t.mock.timers.enable({ apis: ['Date'], now: Date.now() });
+    const later = () => t.mock.timers.tick(READY_REUSE_MS);
     assert.equal((await app.inject({ url: '/ready' })).statusCode, 200);
     database.up = false;
+    later();
     const down = await app.inject({ url: '/ready' });
     assert.equal(down.statusCode, 503);
     assertErrorBody(down.json(), '/ready');
@@ -86,7 +91,39 @@ describe('readiness', () => {
     assert.equal((await app.inject({ url: '/live' })).statusCode, 200);
     assert.equal(database.pings, pings, '/live did not touch the database');
     database.up = true;
+    later();
     assert.equal((await app.inject({ url: '/ready' })).statusCode, 200);
+    await app.close();
+  });
+
+  test('a flood of /ready asks the database once while a check is in flight, and reuses its answer for a second', async (t) => {
+    const database = await switchable();
+    const waiting: (() => void)[] = [];
+    const release = () => {
+      for (const answer of waiting.splice(0)) answer();
+    };
+    database.ping = async () => {
+      database.pings++;
+      await new Promise<void>((r) => waiting.push(r));
+    };
+    const { app } = await testApp(database);
+    t.mock.timers.enable({ apis: ['Date'], now: Date.now() });
+    const flood = Array.from({ length: 200 }, () => app.inject({ url: '/ready' }));
+    await new Promise((r) => setImmediate(r));
+    release();
+    const answers = await Promise.all(flood);
+    assert.deepEqual(new Set(answers.map((r) => r.statusCode)), new Set([200]));
+    assert.equal(database.pings, 1, 'one check for the whole flood');
+    t.mock.timers.tick(READY_REUSE_MS - 1);
+    const reused = app.inject({ url: '/ready' });
+    assert.equal((await reused).statusCode, 200);
+    assert.equal(database.pings, 1, 'its answer reused within the second');
+    t.mock.timers.tick(1);
+    const fresh = app.inject({ url: '/ready' });
+    await new Promise((r) => setImmediate(r));
+    release();
+    assert.equal((await fresh).statusCode, 200);
+    assert.equal(database.pings, 2, 'asked again after it');
     await app.close();
   });
 

@@ -6,6 +6,7 @@ import { after, describe, test } from 'node:test';
 import pino from 'pino';
 import { loadConfig } from '../../src/config/env.ts';
 import { openPostgres } from '../../src/db/postgres.ts';
+import { READY_REUSE_MS } from '../../src/health/routes.ts';
 import { testApp } from '../helpers/app.ts';
 import { assertErrorBody, ITEMS } from '../helpers/items.ts';
 import { tcpProxy } from '../helpers/tcp-proxy.ts';
@@ -20,7 +21,7 @@ describe('readiness with the database cut and back', {
     for (const fn of cleanup.reverse()) await fn();
   });
 
-  test('503 while PostgreSQL is unreachable, 200 again once it is back', async () => {
+  test('503 while PostgreSQL is unreachable, 200 again once it is back', async (t) => {
     const target = new URL(url as string);
     const proxy = await tcpProxy({ host: target.hostname, port: Number(target.port || 5432) });
     cleanup.push(() => proxy.close());
@@ -41,8 +42,12 @@ describe('readiness with the database cut and back', {
 
     assert.equal((await app.inject({ url: '/ready' })).statusCode, 200);
     assert.equal((await app.inject({ url: `${ITEMS}/stats/count` })).statusCode, 200);
+    // /ready reuses an answer for a second: the clock moves on past it.
+    t.mock.timers.enable({ apis: ['Date'], now: Date.now() });
+    const later = () => t.mock.timers.tick(READY_REUSE_MS);
 
     await proxy.cut();
+    later();
     const down = await app.inject({ url: '/ready' });
     assert.equal(down.statusCode, 503);
     assertErrorBody(down.json(), '/ready');
@@ -59,6 +64,7 @@ describe('readiness with the database cut and back', {
     await proxy.restore();
     let status = 0;
     for (let i = 0; i < 20 && status !== 200; i++) {
+      later();
       status = (await app.inject({ url: '/ready' })).statusCode;
       if (status !== 200) await new Promise((r) => setTimeout(r, 100));
     }

@@ -26,9 +26,13 @@ export async function signingKey(kid: string, alg = 'RS256'): Promise<SigningKey
 export async function localIssuer() {
   let published: SigningKey[] = [];
   let jwksFetches = 0;
+  let discoveries = 0;
+  let discoveryDown = false;
   const server = createServer((req, res) => {
     res.setHeader('content-type', 'application/json');
     if (req.url === '/.well-known/openid-configuration') {
+      discoveries++;
+      if (discoveryDown) res.statusCode = 503;
       res.end(JSON.stringify({ issuer, jwks_uri: `${issuer}/jwks` }));
     } else if (req.url === '/jwks') {
       jwksFetches++;
@@ -49,14 +53,21 @@ export async function localIssuer() {
     get jwksFetches() {
       return jwksFetches;
     },
+    /** Discovery documents asked for; and whether discovery answers 503. */
+    get discoveries() {
+      return discoveries;
+    },
+    set discoveryDown(down: boolean) {
+      discoveryDown = down;
+    },
     publish(...keys: SigningKey[]) {
       published = keys;
     },
     /** A token signed by `key`; claims override the defaults (an hour's validity). */
-    sign(key: SigningKey, claims: JWTPayload, alg = 'RS256'): Promise<string> {
+    sign(key: SigningKey, claims: JWTPayload, alg = 'RS256', typ?: string): Promise<string> {
       const now = Math.floor(Date.now() / 1000);
       return new SignJWT({ iss: issuer, sub: 'user-1', iat: now, exp: now + 3600, ...claims })
-        .setProtectedHeader({ alg, kid: key.kid })
+        .setProtectedHeader({ alg, kid: key.kid, ...(typ ? { typ } : {}) })
         .sign(key.privateKey);
     },
   };

@@ -1,7 +1,8 @@
 // Rate limits: failed attempts count per client address (so guessing keys
 // ends in 429s) while good keys count per key; the client's address is the
-// one Cloud Run appends; on Redis two instances share one budget, and the
-// service keeps serving while Redis is cut, then limits again once it is back.
+// one Cloud Run appends, and a service exposed directly reads the socket's;
+// on Redis two instances share one budget, and while Redis is cut each
+// instance keeps the limits in memory, then shares them again once it is back.
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
@@ -25,8 +26,14 @@ before(async () => {
   keys = createKeyStore(database.db, PEPPER);
 });
 
+// As on Cloud Run (deploy/cloudrun/service.yaml): its front end is one trusted hop.
 const limited = (env: Record<string, string>) =>
-  testApp(database, { AUTH_DISABLED: 'false', API_KEY_PEPPER: PEPPER, ...env });
+  testApp(database, {
+    AUTH_DISABLED: 'false',
+    API_KEY_PEPPER: PEPPER,
+    TRUSTED_PROXY_HOPS: '1',
+    ...env,
+  });
 // Cloud Run appends the address it saw to whatever the client sent.
 const from = (address: string, spoofed?: string) => ({
   'x-forwarded-for': spoofed ? `${spoofed}, ${address}` : address,
@@ -64,8 +71,14 @@ describe('rate limits in memory', () => {
     assert.equal(res.statusCode, 200);
   });
 
-  test('a key has its own budget, with RateLimit fields on every response', async () => {
+  test('a key has its own budget, with RateLimit fields on every response, once it was verified', async () => {
     const { key } = await keys.create({ name: 'budget', scopes: BOTH });
+    // Its first request, which no cache knew, is charged to the address before the lookup.
+    const first = await app.inject({
+      url: ITEMS,
+      headers: { ...from(address()), 'x-api-key': key },
+    });
+    assert.equal(first.headers['ratelimit-policy'], '"address";q=5;w=60');
     const seen: [number, unknown][] = [];
     for (let i = 0; i < 4; i++) {
       const res = await app.inject({
@@ -86,6 +99,28 @@ describe('rate limits in memory', () => {
     );
   });
 
+  test('exposed directly (TRUSTED_PROXY_HOPS left at 0), a client writing its own X-Forwarded-For gets no new budget', async () => {
+    const { app: direct } = await testApp(database, {
+      AUTH_DISABLED: 'false',
+      API_KEY_PEPPER: PEPPER,
+      RATE_LIMIT_ANON_PER_MINUTE: '3',
+    });
+    try {
+      const statuses: number[] = [];
+      for (let i = 0; i < 5; i++) {
+        const res = await direct.inject({
+          url: ITEMS,
+          remoteAddress: '192.0.2.7',
+          headers: { 'x-forwarded-for': `198.51.100.${i}`, 'x-api-key': newKey().key },
+        });
+        statuses.push(res.statusCode);
+      }
+      assert.deepEqual(statuses, [401, 401, 401, 429, 429]);
+    } finally {
+      await direct.close();
+    }
+  });
+
   test('the probes and docs are not limited', async () => {
     const blocked = address();
     for (let i = 0; i < 6; i++) await app.inject({ url: ITEMS, headers: from(blocked) });
@@ -95,7 +130,7 @@ describe('rate limits in memory', () => {
 });
 
 describe('rate limits on Redis', () => {
-  test('two instances share one budget; with Redis cut they serve, and limit again once it is back', async () => {
+  test('two instances share one budget; cutting Redis does not lift the limits, and they are shared again once it is back', async () => {
     const proxy = await tcpProxy(REDIS);
     const env = {
       RATE_LIMIT_PER_MINUTE: '3',
@@ -106,43 +141,57 @@ describe('rate limits on Redis', () => {
     const two = await limited(env);
     const call = (a: FastifyInstance, key: string) =>
       a.inject({ url: ITEMS, headers: { ...from(address()), 'x-api-key': key } });
-    const ready = async (key: string) => {
-      // ioredis connects in the background; until then requests go through.
-      for (
-        let i = 0;
-        i < 100 && !String((await call(one.app, key)).headers.ratelimit).includes('r=2');
-        i++
-      )
-        await new Promise((r) => setTimeout(r, 50));
+    // A key's first request on an instance is its address's (unlimited here): no cache knew it.
+    const warm = async (key: string) => {
+      await call(one.app, key);
+      await call(two.app, key);
     };
+    // ioredis connects in the background; until then each instance counts in memory.
+    const ready = async () => {
+      for (let i = 0; i < 100; i++) {
+        const probe = await keys.create({ name: `probe ${randomUUID()}`, scopes: BOTH });
+        await warm(probe.key);
+        await call(one.app, probe.key);
+        if (String((await call(two.app, probe.key)).headers.ratelimit).includes('r=1')) return;
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    };
+    const alternately = async (key: string) => [
+      (await call(two.app, key)).statusCode,
+      (await call(one.app, key)).statusCode,
+      (await call(two.app, key)).statusCode,
+      (await call(one.app, key)).statusCode,
+    ];
     try {
+      await ready();
       const shared = await keys.create({ name: `shared ${randomUUID()}`, scopes: BOTH });
-      await ready(shared.key);
-      const statuses = [
-        (await call(two.app, shared.key)).statusCode,
-        (await call(one.app, shared.key)).statusCode,
-        (await call(two.app, shared.key)).statusCode,
-        (await call(one.app, shared.key)).statusCode,
-      ];
-      assert.deepEqual(statuses, [200, 200, 429, 429]);
+      await warm(shared.key);
+      assert.deepEqual(await alternately(shared.key), [200, 200, 200, 429]);
 
       await proxy.cut();
+      // Cut: each instance counts in memory, so the limits hold without Redis.
       const cut = await keys.create({ name: 'while cut', scopes: BOTH });
+      await call(one.app, cut.key);
       const started = Date.now();
-      for (let i = 0; i < 6; i++) assert.equal((await call(one.app, cut.key)).statusCode, 200);
+      const whileCut: number[] = [];
+      for (let i = 0; i < 5; i++) whileCut.push((await call(one.app, cut.key)).statusCode);
+      assert.deepEqual(whileCut, [200, 200, 200, 429, 429]);
       assert.ok(Date.now() - started < 3000, 'requests do not wait for Redis');
-      assert.ok(one.logs.some((l) => /Redis unreachable/.test(String(l.message))));
 
       await proxy.restore();
       const back = await keys.create({ name: 'after', scopes: BOTH });
       const deadline = Date.now() + 10_000;
-      let status = 200;
-      while (status === 200 && Date.now() < deadline) {
+      const reconnected = (a: typeof one) =>
+        a.logs.some((l) => /Redis reachable again/.test(String(l.message)));
+      while (!(reconnected(one) && reconnected(two)) && Date.now() < deadline)
         await new Promise((r) => setTimeout(r, 50)); // lets ioredis's reconnect timer run
-        status = (await call(two.app, back.key)).statusCode;
-      }
-      assert.equal(status, 429, 'limits apply again');
-      assert.ok(two.logs.some((l) => /Redis reachable again/.test(String(l.message))));
+      // Back: the two instances share one budget again.
+      await warm(back.key);
+      assert.deepEqual(await alternately(back.key), [200, 200, 200, 429]);
+      // Each switch is logged once, however many requests and reconnection attempts it saw.
+      const said = (re: RegExp) => one.logs.filter((l) => re.test(String(l.message))).length;
+      assert.equal(said(/Redis unreachable: rate limits are counted in memory/), 1);
+      assert.equal(said(/Redis reachable again: rate limits are shared again/), 1);
     } finally {
       await one.app.close();
       await two.app.close();

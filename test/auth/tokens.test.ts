@@ -5,7 +5,13 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { FastifyInstance } from 'fastify';
 import { exportSPKI, SignJWT } from 'jose';
-import { createTokenVerifier, googleIssuer, JWKS_COOLDOWN_MS } from '../../src/auth/tokens.ts';
+import { Lookup } from '../../src/auth/lookup.ts';
+import {
+  CACHE_MS,
+  createTokenVerifier,
+  googleIssuer,
+  JWKS_COOLDOWN_MS,
+} from '../../src/auth/tokens.ts';
 import { ConfigError, loadConfig } from '../../src/config/env.ts';
 import { testApp } from '../helpers/app.ts';
 import { pglite } from '../helpers/database.ts';
@@ -19,13 +25,14 @@ describe('OIDC bearer tokens', () => {
   let issuer: Awaited<ReturnType<typeof localIssuer>>;
   let k1: SigningKey;
   let app: FastifyInstance;
-  const appFor = async () =>
+  const appFor = async (env: Record<string, string> = {}) =>
     (
       await testApp(await pglite.open(), {
         AUTH_DISABLED: 'false',
         AUTH_OIDC_ISSUER: issuer.issuer,
         AUTH_OIDC_AUDIENCE: AUDIENCE,
         RATE_LIMIT_ANON_PER_MINUTE: '0',
+        ...env,
       })
     ).app;
 
@@ -136,6 +143,82 @@ describe('OIDC bearer tokens', () => {
     }
   });
 
+  test('a token signed with a key the issuer withdrew stops working within 5 minutes, though its exp is an hour away', async (t) => {
+    const k3 = await signingKey('k3');
+    issuer.publish(k1, k3);
+    const fresh = await appFor();
+    try {
+      const token = await issuer.sign(k3, { aud: AUDIENCE, scope: 'items:read' });
+      assert.equal((await call(token, 'GET', fresh)).statusCode, 200);
+      issuer.publish(k1); // k3 leaked: the issuer takes it out of its JWKS
+      t.mock.timers.enable({ apis: ['Date'], now: Date.now() });
+      t.mock.timers.tick(CACHE_MS - 1000);
+      assert.equal((await call(token, 'GET', fresh)).statusCode, 200, 'still cached');
+      t.mock.timers.tick(1000);
+      assertInvalidCredential(await call(token, 'GET', fresh), 'withdrawn key, cached 5 minutes');
+    } finally {
+      issuer.publish(k1);
+      await fresh.close();
+    }
+  });
+
+  test('a token is never remembered past its exp', async (t) => {
+    const now = Math.floor(Date.now() / 1000);
+    const token = await issuer.sign(k1, { aud: AUDIENCE, scope: 'items:read', exp: now + 60 });
+    assert.equal((await call(token)).statusCode, 200);
+    t.mock.timers.enable({ apis: ['Date'], now: (now + 91) * 1000 }); // past exp and its 30 s tolerance
+    assertInvalidCredential(await call(token), 'expired since it was cached');
+  });
+
+  test('with AUTH_OIDC_REQUIRE_ACCESS_TOKEN=true, an ID token for the same audience does not pass as an access token', async () => {
+    const strict = await appFor({ AUTH_OIDC_REQUIRE_ACCESS_TOKEN: 'true' });
+    try {
+      const claims = { aud: AUDIENCE, scope: 'items:read' };
+      const idToken = await issuer.sign(k1, claims, 'RS256', 'JWT');
+      const untyped = await issuer.sign(k1, claims);
+      const accessToken = await issuer.sign(k1, claims, 'RS256', 'at+jwt');
+      assertInvalidCredential(await call(idToken, 'GET', strict), 'typ JWT');
+      assertInvalidCredential(await call(untyped, 'GET', strict), 'no typ');
+      assert.equal((await call(accessToken, 'GET', strict)).statusCode, 200);
+      const typed = await issuer.sign(k1, claims, 'RS256', 'application/at+jwt');
+      assert.equal((await call(typed, 'GET', strict)).statusCode, 200);
+      // Without the setting the same ID token passes: the setting is what refuses it.
+      assert.equal((await call(idToken)).statusCode, 200);
+    } finally {
+      await strict.close();
+    }
+  });
+
+  test('while discovery fails, tokens are refused and the issuer is asked once per cool-down, not per token', async (t) => {
+    issuer.discoveryDown = true;
+    const fresh = await appFor();
+    try {
+      const before = issuer.discoveries;
+      for (let i = 0; i < 5; i++)
+        assertInvalidCredential(
+          await call(
+            await issuer.sign(k1, { aud: AUDIENCE, scope: `items:read n${i}` }),
+            'GET',
+            fresh,
+          ),
+          'issuer down',
+        );
+      assert.equal(issuer.discoveries, before + 1, 'one discovery for five tokens');
+      issuer.discoveryDown = false;
+      t.mock.timers.enable({ apis: ['Date'], now: Date.now() + JWKS_COOLDOWN_MS + 1000 });
+      const res = await call(
+        await issuer.sign(k1, { aud: AUDIENCE, scope: 'items:read' }),
+        'GET',
+        fresh,
+      );
+      assert.equal(res.statusCode, 200, 'discovered again after the cool-down');
+      assert.equal(issuer.discoveries, before + 2);
+    } finally {
+      issuer.discoveryDown = false;
+      await fresh.close();
+    }
+  });
+
   test('an http:// issuer is accepted on a loopback address only', () => {
     assert.throws(
       () => loadConfig({ AUTH_OIDC_ISSUER: 'http://issuer.example.com' }),
@@ -153,7 +236,7 @@ describe('Google ID tokens', () => {
     const google = await localIssuer();
     const key = await signingKey('g1');
     google.publish(key);
-    const verify = createTokenVerifier(
+    const verifier = createTokenVerifier(
       [
         googleIssuer(
           'https://runway.example',
@@ -163,6 +246,11 @@ describe('Google ID tokens', () => {
       ],
       (err) => assert.fail(String(err)),
     );
+    // No cache knows a new token: its verdict comes from a lookup.
+    const verify = async (token: string) => {
+      const verdict = verifier(token);
+      return verdict instanceof Lookup ? verdict.settle() : verdict;
+    };
     const token = (claims: Record<string, unknown>) =>
       google.sign(key, {
         iss: 'https://accounts.google.com',

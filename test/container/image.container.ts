@@ -98,6 +98,27 @@ describe('the image', () => {
     assert.deepEqual(walk.bundled.filter(devOnly), []);
   });
 
+  test('runs in production by default: given only DATABASE_URL, as its own example shows, it refuses to start without a real method of authentication', async () => {
+    const run = (...env: string[]) =>
+      engine.attempt(
+        ['run', '--rm', '--network', 'host', '-e', `DATABASE_URL=${database.url}`, ...env, IMAGE],
+        30_000,
+      );
+    const plain = await run();
+    assert.equal(plain.code, 1, plain.output);
+    assert.match(
+      plain.output,
+      /No method of authentication is configured for ENVIRONMENT=production/,
+    );
+    // Even told it is development, the image never uses the public pepper (NODE_ENV=production).
+    const development = await run('-e', 'ENVIRONMENT=development');
+    assert.equal(development.code, 1, development.output);
+    assert.match(
+      development.output,
+      /development API key pepper is refused with DATABASE_URL and NODE_ENV=production: set API_KEY_PEPPER/,
+    );
+  });
+
   test('the migration job exits non-zero when the database is unreachable', async () => {
     const env = {
       DATABASE_URL: 'postgres://nobody@127.0.0.1:9/none',

@@ -42,6 +42,16 @@ describe('service.yaml', () => {
   });
 });
 
+describe('the client address', () => {
+  it("trusts Cloud Run's front end, the one proxy before the service, and no more (the app's default trusts none)", () => {
+    const env = Object.fromEntries(
+      (container.env as { name: string; value?: string }[]).map((e) => [e.name, e.value]),
+    );
+    assert.equal(env.TRUSTED_PROXY_HOPS, '1');
+    assert.equal(loadConfig({}).trustedProxyHops, 0);
+  });
+});
+
 describe('probe paths are routes of the app', () => {
   let app: FastifyInstance;
   before(async () => {
@@ -50,6 +60,7 @@ describe('probe paths are routes of the app', () => {
       loadConfig({
         ENVIRONMENT: 'test',
         DATABASE_URL: 'postgres://probe@127.0.0.1:9/none',
+        AUTH_DISABLED: 'true',
         LOG_LEVEL: 'silent',
       }),
     );

@@ -5,6 +5,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
+import { evaluate } from '@marcbachmann/cel-js';
 import { type Options, plan } from '../../ops/bootstrap/plan.ts';
 import { databaseUrlFrom } from '../../ops/bootstrap/run.ts';
 import { createGcloud } from '../../ops/gcloud/run.ts';
@@ -28,8 +29,47 @@ import { GH, githubStandin } from './helpers/github.ts';
 type CloudState = Awaited<ReturnType<typeof bootstrapped>>['state'];
 const runtime = `serviceAccount:${n.runtimeSa}`;
 const deployer = `serviceAccount:${n.deployerSa}`;
-const PRINCIPAL = `principalSet://iam.googleapis.com/projects/${PROJECT_NUMBER}/locations/global/workloadIdentityPools/github-actions/attribute.repository_id/${REPOSITORY_ID}`;
-const CONDITION = `assertion.repository_id == '${REPOSITORY_ID}' && assertion.ref == 'refs/heads/main'`;
+const WORKFLOW = `${GITHUB}/.github/workflows/deploy.yml@refs/heads/main`;
+const POOL = `projects/${PROJECT_NUMBER}/locations/global/workloadIdentityPools/github-actions`;
+const PRINCIPAL = `principalSet://iam.googleapis.com/${POOL}/attribute.workflow/${REPOSITORY_ID}/production/${WORKFLOW}`;
+const CONDITION = `assertion.repository_id == '${REPOSITORY_ID}' && assertion.ref == 'refs/heads/main' && assertion.environment == 'production' && assertion.job_workflow_ref == '${WORKFLOW}'`;
+
+interface Provider {
+  attributeCondition?: string;
+  attributeMapping: Record<string, string>;
+}
+/**
+ * Security Token Service's exchange of a GitHub token through `provider`, as
+ * Google documents it: the mapping's CEL expressions over the claims, then
+ * the condition over them; a claim an expression needs and the token lacks
+ * refuses it. Resolves the principals the federated token stands for.
+ */
+function exchange(provider: Provider, claims: Record<string, string>): string[] | undefined {
+  const cel = (expression: string, vars: Record<string, unknown>) => {
+    try {
+      return evaluate(expression, vars);
+    } catch {
+      return undefined;
+    }
+  };
+  const google: Record<string, unknown> = {};
+  const attribute: Record<string, unknown> = {};
+  for (const [key, expression] of Object.entries(provider.attributeMapping)) {
+    const value = cel(expression, { assertion: claims });
+    if (value === undefined) return undefined;
+    const [space, name] = key.split('.') as [string, string];
+    (space === 'google' ? google : attribute)[name] = value;
+  }
+  const condition = provider.attributeCondition;
+  if (condition && cel(condition, { assertion: claims, google, attribute }) !== true)
+    return undefined;
+  return [
+    `principal://iam.googleapis.com/${POOL}/subject/${google.subject}`,
+    ...Object.entries(attribute).map(
+      ([a, v]) => `principalSet://iam.googleapis.com/${POOL}/attribute.${a}/${v}`,
+    ),
+  ];
+}
 
 /** Options and inputs for calling plan() directly. */
 const OPTIONS: Options = {
@@ -124,12 +164,72 @@ describe('bootstrap', { concurrency: true }, () => {
     assert.equal(calls.filter((c) => c.path.endsWith(`${n.runtimeSa}:setIamPolicy`)).length, 2);
   });
 
-  it('pins Workload Identity to the repository id and the deploy branch, and never makes a key', async () => {
+  it('lets only the deploy workflow of the repository, on main, in production, act as the deployer, through its provider or any other of the pool', async () => {
+    const { state } = await bootstrapped();
+    const ours: Provider = state.providers[`${n.pool}/${n.provider}`];
+    // Another provider of the same pool, as another service's set-up might leave it:
+    // any workflow of the repository, on any ref.
+    const lax: Provider = {
+      attributeCondition: `assertion.repository_id == '${REPOSITORY_ID}'`,
+      attributeMapping: {
+        ...ours.attributeMapping,
+        'attribute.repository_id': 'assertion.repository_id',
+      },
+    };
+    const impersonators = (
+      (state.policies[`serviceAccounts/${n.deployerSa}`] as Policy).bindings ?? []
+    )
+      .filter((b) => b.role === 'roles/iam.workloadIdentityUser')
+      .flatMap((b) => b.members);
+    const actsAsDeployer = (provider: Provider, claims: Record<string, string>) =>
+      (exchange(provider, claims) ?? []).some((p) => impersonators.includes(p));
+    // GitHub's token for deploy.yml's job on main (workflow_run and "Run workflow" alike).
+    const deployJob = {
+      sub: `repo:${GITHUB}:environment:production`,
+      repository: GITHUB,
+      repository_id: REPOSITORY_ID,
+      ref: 'refs/heads/main',
+      environment: 'production',
+      job_workflow_ref: WORKFLOW,
+    };
+    assert.equal(actsAsDeployer(ours, deployJob), true, 'the deploy job');
+    const { environment: _, ...noEnvironment } = deployJob;
+    const attacks: Record<string, Record<string, string>> = {
+      '"Run workflow" on another branch': {
+        ...deployJob,
+        ref: 'refs/heads/wip',
+        job_workflow_ref: `${GITHUB}/.github/workflows/deploy.yml@refs/heads/wip`,
+      },
+      'a tag named main': {
+        ...deployJob,
+        ref: 'refs/tags/main',
+        job_workflow_ref: `${GITHUB}/.github/workflows/deploy.yml@refs/tags/main`,
+      },
+      'another workflow on main': {
+        ...deployJob,
+        job_workflow_ref: `${GITHUB}/.github/workflows/ci.yml@refs/heads/main`,
+      },
+      'a job without the production environment': noEnvironment,
+      'a job in another environment': { ...deployJob, environment: 'staging' },
+      'a reusable workflow of another repository, called from this one': {
+        ...deployJob,
+        job_workflow_ref: 'mallory/tools/.github/workflows/deploy.yml@refs/heads/main',
+      },
+      'another repository of the same name (a new id)': { ...deployJob, repository_id: '1234' },
+    };
+    for (const [what, claims] of Object.entries(attacks))
+      for (const [via, provider] of [
+        ['its provider', ours],
+        ['another provider of the pool', lax],
+      ] as const)
+        assert.equal(actsAsDeployer(provider, claims), false, `${what}, through ${via}`);
+  });
+
+  it('pins Workload Identity to the repository id, its deploy workflow on main and production, and never makes a key', async () => {
     const { state, calls, result } = await bootstrapped();
     const provider = state.providers[`${n.pool}/${n.provider}`];
     assert.equal(provider.attributeCondition, CONDITION);
     assert.equal(provider.oidc.issuerUri, 'https://token.actions.githubusercontent.com');
-    assert.equal(provider.attributeMapping['attribute.repository_id'], 'assertion.repository_id');
     assert.deepEqual(
       calls.filter((c) => /\/keys\b/.test(c.path)),
       [],

@@ -29,7 +29,7 @@ interface Finding {
 
 const runtime = `serviceAccount:${n.runtimeSa}`;
 const deployer = `serviceAccount:${n.deployerSa}`;
-const condition = attributeCondition(REPOSITORY_ID);
+const condition = attributeCondition(REPOSITORY_ID, GITHUB);
 const BOOTSTRAP_FIX = `npm run runway -- bootstrap --project ${PROJECT} --region ${REGION} --github ${GITHUB}`;
 
 /** The live findings of `doctor` (pitfalls 1 and 2, or about the live run itself). */
@@ -133,7 +133,7 @@ describe('doctor live checks', { concurrency: true }, () => {
           ],
           [
             'bootstrap-wif',
-            `gcloud iam workload-identity-pools providers update-oidc ${n.provider} --issuer-uri=https://token.actions.githubusercontent.com --attribute-mapping=google.subject=assertion.sub,attribute.repository_id=assertion.repository_id,attribute.ref=assertion.ref '--attribute-condition=${condition.replaceAll("'", "'\\''")}' --workload-identity-pool=${n.pool} --location=global ${p}`,
+            `gcloud iam workload-identity-pools providers update-oidc ${n.provider} --issuer-uri=https://token.actions.githubusercontent.com '--attribute-mapping=google.subject=assertion.sub,attribute.workflow=assertion.repository_id + '\\''/'\\'' + assertion.environment + '\\''/'\\'' + assertion.job_workflow_ref' '--attribute-condition=${condition.replaceAll("'", "'\\''")}' --workload-identity-pool=${n.pool} --location=global ${p}`,
           ],
           [
             'bootstrap-wif',

@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { SpanKind } from '@opentelemetry/api';
+import { SAMPLED_CALLERS_PER_S } from '../../src/tracing/start.ts';
 import { type Server, startServer } from '../helpers/process.ts';
 import { otlpReceiver, type ReceivedSpan } from './otlp-receiver.ts';
 
@@ -28,6 +29,8 @@ const caller = { traceId: id(16), spanId: id(8) };
 const cloudCaller = { traceId: id(16), spanId: 12345n };
 const unsampledCaller = { traceId: id(16), spanId: id(8) };
 let created: { status: number };
+// A client that marks every request sampled, hoping to have each one traced.
+const pushy = Array.from({ length: 40 }, () => id(16));
 
 /**
  * POSTs `body` in a packet of its own, sent after the headers have been read:
@@ -75,6 +78,13 @@ before(async () => {
   });
   await fetch(base, { headers: { traceparent: `00-${unsampledCaller.traceId}-${id(8)}-00` } });
   await fetch(`${base}/stats/count`);
+  await Promise.all(
+    pushy.map((traceId) =>
+      fetch(`http://127.0.0.1:${server.port}/live`, {
+        headers: { traceparent: `00-${traceId}-${id(8)}-01` },
+      }),
+    ),
+  );
   receivedBeforeSigterm = receiver.spans.length;
   server.child.kill('SIGTERM');
   exitCode = (await server.exited).code;
@@ -143,6 +153,12 @@ test('X-Cloud-Trace-Context continues the trace too, its decimal span id as the 
   assert.equal(queries[0]?.name, 'SELECT');
 });
 
+test('a caller marking every request sampled gets at most the budget traced; the ratio decides the rest', () => {
+  const traced = pushy.filter((traceId) => ofTrace(traceId).length > 0).length;
+  assert.ok(traced >= 1, 'the budget lets some through');
+  assert.ok(traced <= SAMPLED_CALLERS_PER_S + 1, `${traced} of ${pushy.length} traced`);
+});
+
 test("the caller's decision not to sample is followed, and the ratio applies to the rest", () => {
   assert.deepEqual(ofTrace(unsampledCaller.traceId), []);
   const count = logs.find((l) => /^GET \/api\/v1\/items\/stats\/count 200/.test(String(l.message)));
@@ -151,6 +167,7 @@ test("the caller's decision not to sample is followed, and the ratio applies to 
   assert.equal(count?.['logging.googleapis.com/trace_sampled'], false);
   assert.deepEqual(ofTrace(trace.slice(-32)), []);
   const traces = new Set(receiver.spans.map((s) => s.traceId));
+  for (const t of pushy) traces.delete(t);
   assert.deepEqual(traces, new Set([caller.traceId, cloudCaller.traceId]));
 });
 

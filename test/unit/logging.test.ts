@@ -93,7 +93,7 @@ describe('request logs', () => {
       await pglite.open(),
       { ACCESS_LOG: 'false', SLOW_REQUEST_MS: '50' },
       (a) => {
-        a.get('/slow', async () => {
+        a.get('/slow', { config: { public: true } }, async () => {
           await new Promise((r) => setTimeout(r, 80));
           return { ok: true };
         });
